@@ -72,6 +72,18 @@ enum uvfio_cmd {
 /* Largest message: a transfer of max_data_xfer_size plus its 32-byte head. */
 #define UVFIO_MSG_OVERHEAD 32
 
+/* Most payload pieces uvfio_msg_send() takes (its kernel-doc: "at most 8"). */
+#define UVFIO_MSG_MAX_IOV 8
+/*
+ * uvfio_msg_recv() drains a payload larger than its buffer only while the
+ * excess is at most this much; beyond it the size field is taken as hostile
+ * or corrupt (draining a claimed 4 GiB would stall the thread) and the call
+ * fails with -EPROTO at once.  1 MiB = the spec's default max_data_xfer_size
+ * (contract §3.1), so a peer overshooting our advertised limit by one
+ * default-sized transfer still gets an error reply.
+ */
+#define UVFIO_MSG_DRAIN_MAX (1024u * 1024u)
+
 struct uvfio_msg_hdr {
 	uint16_t msg_id;
 	uint16_t cmd;
@@ -152,6 +164,43 @@ struct uvfio_msg_mig_data {
 	uint8_t data[];
 } __attribute__((packed));
 
+/* DMA_UNMAP / DIRTY_PAGES bitmap header (contract §5.2, §5.14): 16 bytes, no pointer. */
+struct uvfio_msg_bitmap {
+	uint64_t pgsize;
+	uint64_t size; /* bytes of bitmap that follow */
+} __attribute__((packed));
+
+/*
+ * DIRTY_PAGES (14, legacy; contract §5.14): the 8-byte head is
+ * struct vfio_iommu_type1_dirty_bitmap (flags VFIO_IOMMU_DIRTY_PAGES_FLAG_*);
+ * with GET_BITMAP this 40-byte range follows it (bitmap bytes after it in the reply).
+ */
+struct uvfio_msg_dirty_range {
+	uint64_t iova;
+	uint64_t size;
+	struct uvfio_msg_bitmap bitmap;
+} __attribute__((packed));
+
+/* REGION_WRITE_MULTI (contract §5.9): wr_cnt then wr_cnt 24-byte entries. */
+struct uvfio_msg_write_multi {
+	uint64_t wr_cnt;
+	struct uvfio_msg_write_multi_entry wrs[];
+} __attribute__((packed));
+
+/* DEVICE_GET_REGION_IO_FDS reply entry, spec layout, 40 bytes (contract §5.5). */
+#define UVFIO_IO_FD_TYPE_IOEVENTFD 0        /* contract §7: libvfio-user's value */
+#define UVFIO_IO_FD_TYPE_IOREGIONFD 1
+#define UVFIO_IO_FD_TYPE_IOEVENTFD_SHADOW 2 /* libvfio-user extension */
+struct uvfio_msg_io_fd_entry {
+	uint64_t offset;
+	uint64_t size;
+	uint32_t fd_index;
+	uint32_t type;
+	uint32_t flags;
+	uint32_t padding;
+	uint64_t datamatch;
+} __attribute__((packed));
+
 /**
  * struct uvfio_caps - negotiated capabilities of one side (contract §3.1).
  * @max_msg_fds: fds this side can receive in one message.
@@ -161,6 +210,9 @@ struct uvfio_msg_mig_data {
  * @write_multiple: REGION_WRITE_MULTI accepted.
  * @twin_socket: twin-socket offered/accepted.
  * @has_json: false when the peer's VERSION carried no JSON (SPDK).
+ * @twin_fd_index: VERSION reply only: index of the twin socket in the reply's
+ *                 fd array (contract §3.4); -1 = absent.  Written by
+ *                 uvfio_caps_to_json() only with @twin_socket and when >= 0.
  */
 struct uvfio_caps {
 	uint32_t max_msg_fds;
@@ -170,6 +222,7 @@ struct uvfio_caps {
 	bool write_multiple;
 	bool twin_socket;
 	bool has_json;
+	int32_t twin_fd_index;
 };
 
 /**
@@ -205,7 +258,9 @@ const char *uvfio_cmd_name(uint16_t cmd);
  *
  * Partial writes are continued (without the fds, which went with the first
  * byte) and EINTR is retried.  Uses MSG_NOSIGNAL.  Thread-safe only if the
- * caller serialises senders on @sock.
+ * caller serialises senders on @sock.  On a non-blocking socket the call
+ * waits in poll() until the whole message is out; on a blocking socket with
+ * SO_SNDTIMEO it fails with -EAGAIN (nothing sent) or -ETIMEDOUT (stream cut).
  *
  * Return: 0, or -errno (-EPIPE/-ECONNRESET when the peer is gone, -EINVAL for
  * bad arguments, -EMSGSIZE if the message exceeds 4 GiB).
@@ -249,6 +304,13 @@ int uvfio_msg_reply_error(int sock, const struct uvfio_msg_hdr *req, int err);
  * then reads the payload, looping on partial reads and EINTR.  A payload
  * larger than @bufsize is drained and -EMSGSIZE returned with @msg->hdr
  * valid, so the caller can send an error reply and the stream stays in step.
+ * A payload larger than @bufsize + UVFIO_MSG_DRAIN_MAX is not drained: the
+ * call fails with -EPROTO at once (@msg->hdr still filled in).  On every
+ * error return no fds are held (@msg->nfds is 0).
+ *
+ * Non-blocking sockets: -EAGAIN if no byte of a new message is available;
+ * once a message has started the call waits in poll() until it is complete.
+ * A blocking socket whose SO_RCVTIMEO expires mid-message gives -ETIMEDOUT.
  *
  * Return: 0; -ECONNRESET on orderly EOF at a message boundary; -EPROTO on a
  * malformed header or EOF in the middle of a message (the stream is then
@@ -331,5 +393,17 @@ int uvfio_version_server(const void *payload, size_t len, const struct uvfio_cap
  * Return: 0, or -EINVAL (major != 0, minor above ours, bad JSON), -EPROTO.
  */
 int uvfio_version_client(const void *payload, size_t len, struct uvfio_caps *peer);
+
+/**
+ * uvfio_version_encode() - build a VERSION payload (contract §3).
+ * @minor: minor version to put in it (major is UVFIO_PROTO_MAJOR).
+ * @caps: capabilities, encoded with uvfio_caps_to_json(); JSON is always sent
+ *        (contract §3.3: QEMU misreads a reply without JSON).
+ * @buf: output: major, minor, JSON and its terminating NUL.
+ * @size: buffer size (4 + UVFIO_MAX_JSON is always enough).
+ *
+ * Return: payload length (NUL included), or -ENOSPC.
+ */
+int uvfio_version_encode(uint16_t minor, const struct uvfio_caps *caps, void *buf, size_t size);
 
 #endif /* UVFIO_PROTO_H */
