@@ -19,6 +19,14 @@
 extern "C" {
 #endif
 
+/*
+ * Walk limits: at most 48 standard capabilities fit in 0x40-0xff (the
+ * kernel's PCI_FIND_CAP_TTL), at most 480 extended ones of 8 bytes in
+ * 0x100-0xfff.
+ */
+#define UVFIO_PCI_CAP_TTL 48
+#define UVFIO_PCI_EXT_CAP_TTL 480
+
 /**
  * uvfio_pci_cap_next() - next standard capability after @pos.
  * @cfg: config space copy; @len: its length (>= 64).

@@ -174,4 +174,31 @@ bool uvfio_pcicfg_msix_masked(const struct uvfio_pcicfg *cfg, unsigned int vecto
 void uvfio_pcicfg_msix_set_pending(struct uvfio_pcicfg *cfg, unsigned int vector, bool pending);
 bool uvfio_pcicfg_msix_pending(const struct uvfio_pcicfg *cfg, unsigned int vector);
 
+/*
+ * Additions beyond the first cut of this interface.
+ */
+
+/**
+ * uvfio_pcicfg_set_status_bits() - the device side latches status bits.
+ * @cfg: the config space.
+ * @off: a register's offset: PCI_STATUS, a PCIe cap's DEVSTA, an AER status.
+ * @len: 1, 2 or 4, @off aligned to it.
+ * @bits: bits to set; only write-one-to-clear bits are taken, others ignored.
+ *
+ * How a model reports an error (received master abort, an AER uncorrectable
+ * error...); the driver clears the bits by writing 1.  Fires nothing.
+ * Return: 0, or -EINVAL (range, size or alignment).
+ */
+int uvfio_pcicfg_set_status_bits(struct uvfio_pcicfg *cfg, unsigned int off, unsigned int len,
+				 uint32_t bits);
+
+/** uvfio_pcicfg_power_state() - PMCSR PowerState (0 = D0 .. 3 = D3hot); 0 without PM. */
+unsigned int uvfio_pcicfg_power_state(const struct uvfio_pcicfg *cfg);
+
+/** uvfio_pcicfg_bar_addr() - programmed address of @bar (6 = ROM); 0 if not declared. */
+uint64_t uvfio_pcicfg_bar_addr(const struct uvfio_pcicfg *cfg, unsigned int bar);
+
+/** uvfio_pcicfg_rom_enabled() - true when a ROM is declared and its enable bit set. */
+bool uvfio_pcicfg_rom_enabled(const struct uvfio_pcicfg *cfg);
+
 #endif /* UVFIO_PCICFG_H */
