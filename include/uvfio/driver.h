@@ -94,6 +94,15 @@ int uvfio_device_get_info(struct uvfio_device *d, struct uvfio_device_info *info
  */
 int uvfio_device_set_dma_mask(struct uvfio_device *d, unsigned int bits);
 
+/**
+ * uvfio_device_set_timeout() - how long to wait for the device's answer to
+ * one request (vfio-user: a reply; default 10000 ms).  A device that does not
+ * answer in time is marked broken: that call and every later one fail.
+ * Kernel backend: ignored.
+ * Return: 0, -EINVAL (@timeout_ms <= 0).
+ */
+int uvfio_device_set_timeout(struct uvfio_device *d, int timeout_ms);
+
 /** uvfio_device_reset() - DEVICE_RESET; -ENOTTY when the device has none. */
 int uvfio_device_reset(struct uvfio_device *d);
 

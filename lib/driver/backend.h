@@ -215,6 +215,8 @@ void uvfio_container_del_domain(struct uvfio_dma_domain *dom, bool unmap);
  *      -1 (kernel: the backend maps its device fd).  Owned by the core.
  * @map: the reservation made by uvfio_region_mmap(), or NULL.
  * @map_len: its length (the region size rounded up to pages).
+ * @mapped_areas: bit i set: info.sparse[i] is mapped (without a sparse cap,
+ *                bit 0 means the whole region is).
  */
 struct uvfio_region {
 	bool valid;
@@ -223,6 +225,7 @@ struct uvfio_region {
 	int fd;
 	void *map;
 	size_t map_len;
+	uint32_t mapped_areas;
 };
 
 /**
@@ -282,6 +285,9 @@ struct uvfio_backend_ops {
 	int (*process)(struct uvfio_device *d);
 };
 
+/* Reply timeout per device: QEMU waits 5 s (contract §2); we allow 10 s. */
+#define UVFIO_DEFAULT_TIMEOUT_MS 10000
+
 /* Regions the core caches per device: the nine PCI ones and a few more. */
 #define UVFIO_MAX_REGIONS 32
 
@@ -291,6 +297,8 @@ struct uvfio_backend_ops {
  * @container: the container the device belongs to.
  * @name: the @where string it was opened with (owned).
  * @dma_bits: its DMA mask width (uvfio_device_set_dma_mask(); 64 by default).
+ * @timeout_ms: how long a backend waits for a device's answer (default
+ *              UVFIO_DEFAULT_TIMEOUT_MS; uvfio_device_set_timeout()).
  * @info: cached device info (valid once @have_info).
  * @regions: cached regions, indexed by region index.
  * @next: container device-list link.
@@ -301,6 +309,7 @@ struct uvfio_device {
 	struct uvfio_container *container;
 	char *name;
 	unsigned int dma_bits;
+	int timeout_ms;
 	bool have_info;
 	struct uvfio_device_info info;
 	struct uvfio_region regions[UVFIO_MAX_REGIONS];
@@ -378,6 +387,9 @@ struct uvfio_container {
  * (1 << narrowest dma_bits) - 1.
  */
 uint64_t uvfio_container_dma_limit(const struct uvfio_container *c);
+
+/** uvfio_container_has_buf_above() - a buffer of @c reaches above @limit. */
+bool uvfio_container_has_buf_above(const struct uvfio_container *c, uint64_t limit);
 
 /*
  * ---------------------------------------------------------------------------
