@@ -173,7 +173,9 @@ struct uvfio_msg_bitmap {
 /*
  * DIRTY_PAGES (14, legacy; contract §5.14): the 8-byte head is
  * struct vfio_iommu_type1_dirty_bitmap (flags VFIO_IOMMU_DIRTY_PAGES_FLAG_*);
- * with GET_BITMAP this 40-byte range follows it (bitmap bytes after it in the reply).
+ * with GET_BITMAP this range follows it (bitmap bytes after it in the reply).
+ * 32 bytes, as libvfio-user's struct vfio_user_bitmap_range: contract §5.14
+ * says "40 bytes", counting the kernel's vfio_bitmap with its data pointer.
  */
 struct uvfio_msg_dirty_range {
 	uint64_t iova;

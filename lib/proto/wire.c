@@ -554,7 +554,7 @@ static int check_dma_write_reply(const struct uvfio_msg *msg, unsigned int *max_
 		       -EINVAL;
 }
 
-/* DIRTY_PAGES request (contract §5.14): GET_BITMAP carries one 40-byte range. */
+/* DIRTY_PAGES request (contract §5.14): GET_BITMAP carries one 32-byte range. */
 static int check_dirty_pages(const struct uvfio_msg *msg, unsigned int *max_fds)
 {
 	uint32_t flags = get_u32(msg, offsetof(struct vfio_iommu_type1_dirty_bitmap, flags));
