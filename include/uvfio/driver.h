@@ -266,6 +266,266 @@ int uvfio_device_process(struct uvfio_device *d);
  */
 int64_t uvfio_irq_wait(struct uvfio_device *d, int efd, int timeout_ms);
 
+/*
+ * ===========================================================================
+ * Kernel VFIO on this machine (lib/driver/kernel.c).
+ * ===========================================================================
+ */
+#define UVFIO_KERNEL_VFIO_CONTAINER (1u << 0) /* /dev/vfio/vfio: container/group API */
+#define UVFIO_KERNEL_IOMMUFD (1u << 1)        /* /dev/iommu (iommufd) */
+#define UVFIO_KERNEL_VFIO_CDEV (1u << 2)      /* VFIO device cdevs (vfio-dev) */
+
+/**
+ * uvfio_kernel_features() - which kernel VFIO interfaces exist here.
+ * @bdf: a PCI address whose cdev (/sys/bus/pci/devices/BDF/vfio-dev) to look
+ *       for, or NULL to look for /dev/vfio/devices.
+ * @text: if not NULL, a one-line description of each interface, saying
+ *        "not supported by this kernel" for an absent iommufd or cdev (the
+ *        library uses the container/group API; iommufd is not used yet).
+ * @len: size of @text.
+ * Any thread.  Return: UVFIO_KERNEL_* flags.
+ */
+unsigned int uvfio_kernel_features(const char *bdf, char *text, size_t len);
+
+/*
+ * ===========================================================================
+ * Event loop (lib/driver/loop.c): one epoll set serving interrupt eventfds
+ * (one callback per vector), vfio-user devices' request sockets, and any fd
+ * the caller adds.  A driver with its own loop can skip this one: take the
+ * eventfds with uvfio_loop_irq_fd(), or nest the loop with uvfio_loop_fd(),
+ * or bind its own eventfds with uvfio_irq_enable().
+ *
+ * Threading: one thread runs the loop and makes every call on it; callbacks
+ * run on that thread and may call any uvfio_loop_* function, including ones
+ * removing the entry being served (freed after the callback returns).
+ * ===========================================================================
+ */
+struct uvfio_loop;
+
+/**
+ * typedef uvfio_loop_irq_fn - an interrupt arrived.
+ * @opaque: as given to uvfio_loop_add_irqs().
+ * @d: the device.  @index: VFIO_PCI_*_IRQ_INDEX.  @vector: sub-index.
+ * @count: the eventfd counter (interrupts coalesced since the last call).
+ */
+typedef void (*uvfio_loop_irq_fn)(void *opaque, struct uvfio_device *d, uint32_t index,
+				  uint32_t vector, uint64_t count);
+/** typedef uvfio_loop_fd_fn - @fd is ready with epoll @events. */
+typedef void (*uvfio_loop_fd_fn)(void *opaque, int fd, uint32_t events);
+
+/** uvfio_loop_create() - an empty loop.  Return: 0, -ENOMEM, -errno (epoll). */
+int uvfio_loop_create(struct uvfio_loop **out);
+/**
+ * uvfio_loop_destroy() - disable every interrupt index still registered
+ * (TRIGGER|NONE), close the loop's eventfds and free it.  Devices stay open.
+ */
+void uvfio_loop_destroy(struct uvfio_loop *l);
+
+/* uvfio_loop_add_irqs() @flags */
+#define UVFIO_LOOP_UNMASK (1u << 0) /* after each callback, ACTION_UNMASK the vector
+				       (INTx is auto-masked by VFIO until then) */
+
+/**
+ * uvfio_loop_add_irqs() - create one eventfd per vector [0, @count) of @index,
+ * bind them all in one VFIO_DEVICE_SET_IRQS (TRIGGER|EVENTFD; this enables
+ * the index) and call @fn when one fires.  If the device is a vfio-user one
+ * its request fd is served too (uvfio_loop_add_device()).
+ * Return: 0, -EEXIST (@index already registered for @d), -EINVAL (@count 0
+ * or above the index's count), -errno from eventfd/epoll/SET_IRQS (rolled
+ * back).
+ */
+int uvfio_loop_add_irqs(struct uvfio_loop *l, struct uvfio_device *d, uint32_t index,
+			uint32_t count, unsigned int flags, uvfio_loop_irq_fn fn, void *opaque);
+/**
+ * uvfio_loop_del_irqs() - disable @index on @d (TRIGGER|NONE, count 0) and
+ * close its eventfds.  Return: 0, -ENOENT (not registered), -errno from the
+ * device (the eventfds are closed anyway).
+ */
+int uvfio_loop_del_irqs(struct uvfio_loop *l, struct uvfio_device *d, uint32_t index);
+/** uvfio_loop_irq_fd() - the eventfd of a registered vector, or -ENOENT. */
+int uvfio_loop_irq_fd(struct uvfio_loop *l, struct uvfio_device *d, uint32_t index,
+		      uint32_t vector);
+/**
+ * uvfio_loop_add_device() - serve @d's requests (uvfio_device_process())
+ * whenever uvfio_device_poll_fd() is readable; no-op for kernel devices.
+ * Return: 0 or -errno.
+ */
+int uvfio_loop_add_device(struct uvfio_loop *l, struct uvfio_device *d);
+/** uvfio_loop_del_device() - forget @d: every IRQ index (disabled) and its fd. */
+void uvfio_loop_del_device(struct uvfio_loop *l, struct uvfio_device *d);
+/** uvfio_loop_add_fd() - call @fn when @fd has any of epoll @events.  Return: 0 or -errno. */
+int uvfio_loop_add_fd(struct uvfio_loop *l, int fd, uint32_t events, uvfio_loop_fd_fn fn,
+		      void *opaque);
+/** uvfio_loop_del_fd() - stop watching @fd (not closed).  Return: 0 or -ENOENT. */
+int uvfio_loop_del_fd(struct uvfio_loop *l, int fd);
+/**
+ * uvfio_loop_run_once() - wait up to @timeout_ms (-1: forever) and dispatch.
+ * Return: the number of callbacks run (0 on timeout), or -errno.
+ */
+int uvfio_loop_run_once(struct uvfio_loop *l, int timeout_ms);
+/**
+ * uvfio_loop_run() - dispatch until uvfio_loop_stop() (from a callback or a
+ * signal handler).  Return: 0, or -errno if waiting failed.
+ */
+int uvfio_loop_run(struct uvfio_loop *l);
+/** uvfio_loop_stop() - make uvfio_loop_run() return; async-signal-safe. */
+void uvfio_loop_stop(struct uvfio_loop *l);
+/** uvfio_loop_fd() - the epoll fd: readable when run_once(l, 0) has work. */
+int uvfio_loop_fd(const struct uvfio_loop *l);
+
+/*
+ * ===========================================================================
+ * The user-space PCI driver model (lib/driver/pcidrv.c), after Linux's
+ * struct pci_driver / struct pci_device_id (include/linux/pci.h,
+ * include/linux/mod_devicetable.h).
+ *
+ * A bus holds candidate devices: kernel devices bound to vfio-pci (from
+ * /sys/bus/pci/drivers/vfio-pci/) and vfio-user sockets.  Registering a
+ * driver matches its id table against every free candidate, opens the
+ * matching ones into the bus's container, maps their BARs, reads their IRQ
+ * info, and calls probe.  A failing probe is rolled back (IRQs disabled,
+ * BARs unmapped, device closed).  remove runs when the driver is
+ * unregistered, the bus is destroyed, or the device's REQ interrupt asks for
+ * the device back (the host wants to unbind it), if the bus has a loop.
+ * ===========================================================================
+ */
+#define UVFIO_PCI_ANY_ID (~0u)
+
+/**
+ * struct uvfio_pci_device_id - one id-table entry (Linux: struct pci_device_id).
+ * @vendor, @device, @subvendor, @subdevice: the 16-bit ID, or
+ *     UVFIO_PCI_ANY_ID to match any.
+ * @class, @class_mask: match when (dev class & @class_mask) == @class; the
+ *     class is the 24-bit (base << 16 | sub << 8 | prog-if) code; a mask of 0
+ *     matches every class.
+ * @driver_data: the driver's own, handed to probe with the entry.
+ * A table ends with an entry whose @vendor, @subvendor and @class_mask are 0
+ * (zero it with "{ 0 }"); the first matching entry wins.
+ */
+struct uvfio_pci_device_id {
+	uint32_t vendor;
+	uint32_t device;
+	uint32_t subvendor;
+	uint32_t subdevice;
+	uint32_t class;
+	uint32_t class_mask;
+	uintptr_t driver_data;
+};
+
+/* UVFIO_PCI_DEVICE(v, d) - designated initialisers matching v:d, any subsystem. */
+#define UVFIO_PCI_DEVICE(v, d)                                                                     \
+	.vendor = (v), .device = (d), .subvendor = UVFIO_PCI_ANY_ID, .subdevice = UVFIO_PCI_ANY_ID
+/* UVFIO_PCI_DEVICE_CLASS(cls, mask) - any vendor/device of class @cls under @mask. */
+#define UVFIO_PCI_DEVICE_CLASS(cls, mask)                                                          \
+	.vendor = UVFIO_PCI_ANY_ID, .device = UVFIO_PCI_ANY_ID, .subvendor = UVFIO_PCI_ANY_ID,      \
+	.subdevice = UVFIO_PCI_ANY_ID, .class = (cls), .class_mask = (mask)
+
+struct uvfio_pci_driver;
+
+/**
+ * struct uvfio_pci_dev - a device as its driver sees it (Linux: struct pci_dev).
+ * Everything but @drvdata is filled by the bus and read-only for the driver.
+ * @dev: the open device (regions, IRQs, reset...).
+ * @container: its container (uvfio_dma_alloc()).
+ * @loop: the bus's loop (interrupt callbacks), or NULL.
+ * @name: the address it was opened at ("0000:00:03.0", "unix:/x.sock").
+ * @vendor, @device, @subvendor, @subdevice, @revision: config-space IDs.
+ * @class: 24-bit class code.
+ * @bar: BAR i mapped into this process, or NULL (absent, I/O, or not
+ *       mmap-able: use uvfio_bar_read32() ... which also work when mapped).
+ *       A BAR with sparse areas is mapped with PROT_NONE holes.
+ * @bar_size: region size of BAR i (0: absent).
+ * @num_irqs: IRQ indexes the device has; @irq[i] their info.
+ * @driver, @id: the driver that bound it and the entry that matched.
+ * @drvdata: the driver's (Linux: pci_set_drvdata()).
+ */
+struct uvfio_pci_dev {
+	struct uvfio_device *dev;
+	struct uvfio_container *container;
+	struct uvfio_loop *loop;
+	const char *name;
+	uint16_t vendor;
+	uint16_t device;
+	uint16_t subvendor;
+	uint16_t subdevice;
+	uint8_t revision;
+	uint32_t class;
+	void *bar[PCI_STD_NUM_BARS];
+	uint64_t bar_size[PCI_STD_NUM_BARS];
+	uint32_t num_irqs;
+	struct uvfio_irq_info irq[VFIO_PCI_NUM_IRQS];
+	const struct uvfio_pci_driver *driver;
+	const struct uvfio_pci_device_id *id;
+	void *drvdata;
+};
+
+/**
+ * struct uvfio_pci_driver - a user-space PCI driver (Linux: struct pci_driver).
+ * @name: for messages.
+ * @id_table: the devices it drives, zero-terminated.
+ * @probe: take @pdev, matched by @id; return 0, or -errno to decline (the bus
+ *         then rolls back: IRQs disabled, BARs unmapped, device closed; the
+ *         driver frees what it allocated itself).
+ * @remove: release @pdev (the bus then closes the device).  May be NULL.
+ */
+struct uvfio_pci_driver {
+	const char *name;
+	const struct uvfio_pci_device_id *id_table;
+	int (*probe)(struct uvfio_pci_dev *pdev, const struct uvfio_pci_device_id *id);
+	void (*remove)(struct uvfio_pci_dev *pdev);
+};
+
+/**
+ * uvfio_pci_match_id() - the first entry of @table matching the IDs, or NULL
+ * (Linux: pci_match_id()).
+ */
+const struct uvfio_pci_device_id *uvfio_pci_match_id(const struct uvfio_pci_device_id *table,
+						      uint16_t vendor, uint16_t device,
+						      uint16_t subvendor, uint16_t subdevice,
+						      uint32_t class);
+
+struct uvfio_pci_bus;
+
+/* The environment variable naming extra candidates (see uvfio_pci_bus_create()). */
+#define UVFIO_DEVICES_ENV "UVFIO_DEVICES"
+
+/**
+ * uvfio_pci_bus_create() - gather candidate devices.
+ * @c: the container devices are opened into (shared DMA space).
+ * @loop: for REQ interrupts and the drivers' interrupts, or NULL.
+ * @devices: NULL: every device bound to vfio-pci in sysfs, plus the entries of
+ *     $UVFIO_DEVICES; else only the entries of @devices.  Entries are
+ *     separated by white space (a colon cannot separate them: PCI addresses
+ *     and "unix:" contain one) and are "unix:PATH" (vfio-user) or PCI
+ *     addresses ("0000:00:03.0", "00:03.0").
+ * @out: the bus.
+ * Nothing is opened yet.  Return: 0, -ENOMEM, -EINVAL (an entry is neither
+ * form; uvfio_last_error() names it).
+ */
+int uvfio_pci_bus_create(struct uvfio_container *c, struct uvfio_loop *loop, const char *devices,
+			 struct uvfio_pci_bus **out);
+/** uvfio_pci_bus_destroy() - remove every bound device (remove, close) and free. */
+void uvfio_pci_bus_destroy(struct uvfio_pci_bus *bus);
+/**
+ * uvfio_pci_bus_register() - bind @drv to every free candidate its id table
+ * matches (kernel candidates by their sysfs IDs, without opening the others;
+ * vfio-user ones by their config space).  @drv must outlive its registration.
+ * Return: the number of devices @drv took (>= 0), or, when it took none and
+ * a matching candidate failed to open or probe, that -errno (with
+ * uvfio_last_error() explaining it).
+ */
+int uvfio_pci_bus_register(struct uvfio_pci_bus *bus, const struct uvfio_pci_driver *drv);
+/** uvfio_pci_bus_unregister() - remove and close every device @drv took. */
+void uvfio_pci_bus_unregister(struct uvfio_pci_bus *bus, const struct uvfio_pci_driver *drv);
+/** uvfio_pci_bus_count() - bound devices (REQ removals make it drop). */
+unsigned int uvfio_pci_bus_count(const struct uvfio_pci_bus *bus);
+/** uvfio_pci_bus_dev() - the @i-th bound device, or NULL. */
+struct uvfio_pci_dev *uvfio_pci_bus_dev(const struct uvfio_pci_bus *bus, unsigned int i);
+/** uvfio_pci_bus_candidates() - number of candidates (bound or free). */
+unsigned int uvfio_pci_bus_candidates(const struct uvfio_pci_bus *bus);
+/** uvfio_pci_bus_candidate() - the @i-th candidate's address, or NULL. */
+const char *uvfio_pci_bus_candidate(const struct uvfio_pci_bus *bus, unsigned int i);
+
 #ifdef __cplusplus
 }
 #endif
