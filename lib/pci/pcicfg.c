@@ -278,10 +278,18 @@ unsigned int uvfio_pcicfg_size(const struct uvfio_pcicfg *cfg)
 
 /* ---- the access path ---------------------------------------------------- */
 
+static bool same_piece(const struct uvfio_pcicfg *cfg, unsigned int a, unsigned int b)
+{
+	return owner_of(cfg, a) == owner_of(cfg, b) &&
+	       (cfg->virt[a] == 0xff) == (cfg->virt[b] == 0xff);
+}
+
 /*
  * The largest naturally aligned piece (4, 2 or 1 bytes) at @off that fits in
  * @len and has a single owner: pieces never cross a capability boundary
- * (linux-vfio.md §2.1, vfio_pci_cap_remaining_dword).
+ * (linux-vfio.md §2.1, vfio_pci_cap_remaining_dword).  Unlike vfio-pci we
+ * also cut where bytes pass from ours to the model's (a vendor cap's head
+ * and body), so the model never sees a byte it does not own.
  */
 static unsigned int piece_len(const struct uvfio_pcicfg *cfg, unsigned int off, unsigned int len)
 {
@@ -293,7 +301,7 @@ static unsigned int piece_len(const struct uvfio_pcicfg *cfg, unsigned int off, 
 		if ((off & (sz - 1)) || sz > len)
 			continue;
 		for (i = 1; i < sz; i++)
-			if (owner_of(cfg, off + i) != owner_of(cfg, off))
+			if (!same_piece(cfg, off, off + i))
 				break;
 		if (i == sz)
 			return sz;
