@@ -65,7 +65,7 @@ static void apply_table(struct uvfio_pcicfg *cfg, unsigned int idx, unsigned int
 			unsigned int at = off + r->off + b;
 			unsigned int sh = 8 * b;
 
-			cfg->virt[at] = (uint8_t)~(r->raw >> sh);
+			cfg->virt[at] = (uint8_t) ~(r->raw >> sh);
 			cfg->wmask[at] = (uint8_t)(r->write >> sh);
 			cfg->w1c[at] = (uint8_t)(r->rw1c >> sh);
 			cfg->shadow[at] = (uint8_t)(r->init >> sh);
@@ -92,8 +92,7 @@ void pcicfg_set_init(struct uvfio_pcicfg *cfg, unsigned int off, unsigned int si
 	pcicfg_putn(cfg->init + off, size, v);
 }
 
-void pcicfg_set_write(struct uvfio_pcicfg *cfg, unsigned int off, unsigned int size,
-		      uint32_t mask)
+void pcicfg_set_write(struct uvfio_pcicfg *cfg, unsigned int off, unsigned int size, uint32_t mask)
 {
 	pcicfg_putn(cfg->wmask + off, size, mask);
 }
@@ -654,7 +653,7 @@ int uvfio_pcicfg_set_rom(struct uvfio_pcicfg *cfg, uint64_t size)
 	if (cfg->bar_size[PCI_STD_NUM_BARS])
 		return -EBUSY;
 	cfg->bar_size[PCI_STD_NUM_BARS] = size;
-	mask = (uint32_t)~(size - 1) & PCI_ROM_ADDRESS_MASK;
+	mask = (uint32_t) ~(size - 1) & PCI_ROM_ADDRESS_MASK;
 	pcicfg_set_write(cfg, PCI_ROM_ADDRESS, 4, mask | PCI_ROM_ADDRESS_ENABLE);
 	return 0;
 }

@@ -40,15 +40,15 @@
  * for the bits their size leaves writable.
  */
 static const struct pcicfg_reg header_regs[] = {
-	{ .off = PCI_COMMAND, .size = 2, .write = HEADER_COMMAND_WRITE },
-	{ .off = PCI_STATUS, .size = 2, .rw1c = HEADER_STATUS_RW1C },
-	{ .off = PCI_CACHE_LINE_SIZE, .size = 1, .write = 0xff },
-	{ .off = PCI_LATENCY_TIMER, .size = 1, .write = 0xff },
-	{ .off = PCI_INTERRUPT_LINE, .size = 1, .write = 0xff }, /* scratch for the OS */
+	{.off = PCI_COMMAND, .size = 2, .write = HEADER_COMMAND_WRITE},
+	{.off = PCI_STATUS, .size = 2, .rw1c = HEADER_STATUS_RW1C},
+	{.off = PCI_CACHE_LINE_SIZE, .size = 1, .write = 0xff},
+	{.off = PCI_LATENCY_TIMER, .size = 1, .write = 0xff},
+	{.off = PCI_INTERRUPT_LINE, .size = 1, .write = 0xff}, /* scratch for the OS */
 };
 
-static void header_written(struct uvfio_pcicfg *cfg, const struct pcicfg_cap *cap,
-			   unsigned int off, unsigned int len, const uint8_t *old)
+static void header_written(struct uvfio_pcicfg *cfg, const struct pcicfg_cap *cap, unsigned int off,
+			   unsigned int len, const uint8_t *old)
 {
 	uint16_t was;
 	uint16_t now;
@@ -97,11 +97,11 @@ const struct pcicfg_table pcicfg_ext_empty_table = {
  * its state across D3hot -> D0, so the OS needs no reset to bring it back.
  */
 static const struct pcicfg_reg pm_regs[] = {
-	{ .off = PCI_PM_PMC, .size = 2, .init = PM_PMC_VERSION },
-	{ .off = PCI_PM_CTRL,
-	  .size = 2,
-	  .init = PCI_PM_CTRL_NO_SOFT_RESET,
-	  .write = PCI_PM_CTRL_STATE_MASK },
+	{.off = PCI_PM_PMC, .size = 2, .init = PM_PMC_VERSION},
+	{.off = PCI_PM_CTRL,
+	 .size = 2,
+	 .init = PCI_PM_CTRL_NO_SOFT_RESET,
+	 .write = PCI_PM_CTRL_STATE_MASK},
 };
 
 static void pm_written(struct uvfio_pcicfg *cfg, const struct pcicfg_cap *cap, unsigned int off,
@@ -175,27 +175,33 @@ unsigned int uvfio_pcicfg_power_state(const struct uvfio_pcicfg *cfg)
 /* Message Control: Enable and Multiple Message Enable writable; Multiple
  * Message Capable, 64-bit and per-vector-masking bits set by the builder. */
 #define MSI_FLAGS_REG                                                                              \
-	{ .off = PCI_MSI_FLAGS, .size = 2, .write = PCI_MSI_FLAGS_ENABLE | PCI_MSI_FLAGS_QSIZE }
+	{                                                                                          \
+		.off = PCI_MSI_FLAGS, .size = 2,                                                   \
+		.write = PCI_MSI_FLAGS_ENABLE | PCI_MSI_FLAGS_QSIZE                                \
+	}
 /* PCI LB 3.0 §6.8.1.4: the address is dword aligned, bits 1:0 read 0. */
-#define MSI_ADDR_LO_REG { .off = PCI_MSI_ADDRESS_LO, .size = 4, .write = 0xfffffffc }
+#define MSI_ADDR_LO_REG                                                                            \
+	{                                                                                          \
+		.off = PCI_MSI_ADDRESS_LO, .size = 4, .write = 0xfffffffc                          \
+	}
 
 /* The builder narrows the mask bits to the vectors implemented (§6.8.1.8);
  * pending bits are read-only, set by the device (§6.8.1.9). */
 static const struct pcicfg_reg msi32_regs[] = {
 	MSI_FLAGS_REG,
 	MSI_ADDR_LO_REG,
-	{ .off = PCI_MSI_DATA_32, .size = 2, .write = 0xffff },
-	{ .off = PCI_MSI_MASK_32, .size = 4, .write = 0xffffffff },
-	{ .off = PCI_MSI_PENDING_32, .size = 4 },
+	{.off = PCI_MSI_DATA_32, .size = 2, .write = 0xffff},
+	{.off = PCI_MSI_MASK_32, .size = 4, .write = 0xffffffff},
+	{.off = PCI_MSI_PENDING_32, .size = 4},
 };
 
 static const struct pcicfg_reg msi64_regs[] = {
 	MSI_FLAGS_REG,
 	MSI_ADDR_LO_REG,
-	{ .off = PCI_MSI_ADDRESS_HI, .size = 4, .write = 0xffffffff },
-	{ .off = PCI_MSI_DATA_64, .size = 2, .write = 0xffff },
-	{ .off = PCI_MSI_MASK_64, .size = 4, .write = 0xffffffff },
-	{ .off = PCI_MSI_PENDING_64, .size = 4 },
+	{.off = PCI_MSI_ADDRESS_HI, .size = 4, .write = 0xffffffff},
+	{.off = PCI_MSI_DATA_64, .size = 2, .write = 0xffff},
+	{.off = PCI_MSI_MASK_64, .size = 4, .write = 0xffffffff},
+	{.off = PCI_MSI_PENDING_64, .size = 4},
 };
 
 static void msi_written(struct uvfio_pcicfg *cfg, const struct pcicfg_cap *cap, unsigned int off,
@@ -205,22 +211,13 @@ static void msi_written(struct uvfio_pcicfg *cfg, const struct pcicfg_cap *cap, 
  * rounded up to a dword; the tables of the short layouts stop before the
  * mask registers. */
 static const struct pcicfg_table msi_tables[4] = {
-	[0] = { .name = "MSI", .len = 12, .regs = msi32_regs, .nregs = 3, .written = msi_written },
-	[UVFIO_PCICFG_MSI_64BIT] = { .name = "MSI",
-				     .len = 16,
-				     .regs = msi64_regs,
-				     .nregs = 4,
-				     .written = msi_written },
-	[UVFIO_PCICFG_MSI_MASKABLE] = { .name = "MSI",
-					.len = 20,
-					.regs = msi32_regs,
-					.nregs = 5,
-					.written = msi_written },
-	[UVFIO_PCICFG_MSI_64BIT | UVFIO_PCICFG_MSI_MASKABLE] = { .name = "MSI",
-								 .len = 24,
-								 .regs = msi64_regs,
-								 .nregs = 6,
-								 .written = msi_written },
+	[0] = {.name = "MSI", .len = 12, .regs = msi32_regs, .nregs = 3, .written = msi_written},
+	[UVFIO_PCICFG_MSI_64BIT] =
+		{.name = "MSI", .len = 16, .regs = msi64_regs, .nregs = 4, .written = msi_written},
+	[UVFIO_PCICFG_MSI_MASKABLE] =
+		{.name = "MSI", .len = 20, .regs = msi32_regs, .nregs = 5, .written = msi_written},
+	[UVFIO_PCICFG_MSI_64BIT | UVFIO_PCICFG_MSI_MASKABLE] =
+		{.name = "MSI", .len = 24, .regs = msi64_regs, .nregs = 6, .written = msi_written},
 };
 
 static unsigned int ilog2_u(unsigned int v)
@@ -391,11 +388,9 @@ bool uvfio_pcicfg_msi_pending(const struct uvfio_pcicfg *cfg, unsigned int vecto
  * MSI-X Enable are read-write.  vfio-pci makes them read-only because QEMU
  * emulates them (linux-vfio.md §2.3); here we are that emulation. */
 static const struct pcicfg_reg msix_regs[] = {
-	{ .off = PCI_MSIX_FLAGS,
-	  .size = 2,
-	  .write = PCI_MSIX_FLAGS_MASKALL | PCI_MSIX_FLAGS_ENABLE },
-	{ .off = PCI_MSIX_TABLE, .size = 4 },
-	{ .off = PCI_MSIX_PBA, .size = 4 },
+	{.off = PCI_MSIX_FLAGS, .size = 2, .write = PCI_MSIX_FLAGS_MASKALL | PCI_MSIX_FLAGS_ENABLE},
+	{.off = PCI_MSIX_TABLE, .size = 4},
+	{.off = PCI_MSIX_PBA, .size = 4},
 };
 
 static uint16_t msix_ctrl(const struct uvfio_pcicfg *cfg)
@@ -438,8 +433,7 @@ static void msix_written(struct uvfio_pcicfg *cfg, const struct pcicfg_cap *cap,
 		return;
 	for (v = 0; v < cfg->msix_layout.nvec; v++)
 		if (!msix_entry_masked(cfg, v))
-			cfg->ev.vector_mask(cfg->ev.opaque, true, v,
-					    now & PCI_MSIX_FLAGS_MASKALL);
+			cfg->ev.vector_mask(cfg->ev.opaque, true, v, now & PCI_MSIX_FLAGS_MASKALL);
 }
 
 static const struct pcicfg_table msix_table = {
@@ -464,8 +458,7 @@ void pcicfg_msix_reset_table(struct uvfio_pcicfg *cfg)
 }
 
 /* A structure of @size bytes at @off in @bar fits in what we know of it. */
-static bool msix_fits(const struct uvfio_pcicfg *cfg, unsigned int bar, uint64_t off,
-		      uint64_t size)
+static bool msix_fits(const struct uvfio_pcicfg *cfg, unsigned int bar, uint64_t off, uint64_t size)
 {
 	if (bar >= PCI_STD_NUM_BARS || (off & ~(uint64_t)PCI_MSIX_TABLE_OFFSET))
 		return false;
@@ -615,8 +608,7 @@ int uvfio_pcicfg_msix_table_write(struct uvfio_pcicfg *cfg, uint32_t off, const 
 	return 0;
 }
 
-int uvfio_pcicfg_msix_pba_read(struct uvfio_pcicfg *cfg, uint32_t off, void *buf,
-			       unsigned int len)
+int uvfio_pcicfg_msix_pba_read(struct uvfio_pcicfg *cfg, uint32_t off, void *buf, unsigned int len)
 {
 	int ret = msix_check(cfg, off, buf, len, cfg ? cfg->msix_layout.pba_size : 0);
 
@@ -650,7 +642,7 @@ void uvfio_pcicfg_msix_set_pending(struct uvfio_pcicfg *cfg, unsigned int vector
 	if (pending)
 		cfg->msix_pba[vector / 8] |= (uint8_t)(1u << (vector % 8));
 	else
-		cfg->msix_pba[vector / 8] &= (uint8_t)~(1u << (vector % 8));
+		cfg->msix_pba[vector / 8] &= (uint8_t) ~(1u << (vector % 8));
 }
 
 bool uvfio_pcicfg_msix_pending(const struct uvfio_pcicfg *cfg, unsigned int vector)
@@ -689,25 +681,27 @@ bool uvfio_pcicfg_msix_pending(const struct uvfio_pcicfg *cfg, unsigned int vect
  * root registers are for ports: 0.
  */
 static const struct pcicfg_reg pcie_regs[] = {
-	{ .off = PCI_EXP_DEVCAP, .size = 4, .init = PCI_EXP_DEVCAP_RBER | PCI_EXP_DEVCAP_EXT_TAG },
-	{ .off = PCI_EXP_DEVCTL, .size = 2, .init = PCIE_DEVCTL_INIT, .write = PCIE_DEVCTL_WRITE },
-	{ .off = PCI_EXP_DEVSTA, .size = 2, .rw1c = PCIE_DEVSTA_RW1C },
-	{ .off = PCI_EXP_LNKCAP,
-	  .size = 4,
-	  .init = PCI_EXP_LNKCAP_SLS_2_5GB | PCICFG_FIELD(PCI_EXP_LNKCAP_MLW, 1) },
-	{ .off = PCI_EXP_LNKCTL, .size = 2, .write = PCIE_LNKCTL_WRITE },
-	{ .off = PCI_EXP_LNKSTA, .size = 2, .init = PCI_EXP_LNKSTA_CLS_2_5GB | PCI_EXP_LNKSTA_NLW_X1 },
-	{ .off = PCI_EXP_DEVCAP2, .size = 4, .init = PCI_EXP_DEVCAP2_COMP_TMOUT_DIS },
-	{ .off = PCI_EXP_DEVCTL2, .size = 2, .write = PCI_EXP_DEVCTL2_COMP_TMOUT_DIS },
-	{ .off = PCI_EXP_LNKCAP2, .size = 4, .init = PCI_EXP_LNKCAP2_SLS_2_5GB },
-	{ .off = PCI_EXP_LNKCTL2, .size = 2, .init = PCI_EXP_LNKCTL2_TLS_2_5GT },
+	{.off = PCI_EXP_DEVCAP, .size = 4, .init = PCI_EXP_DEVCAP_RBER | PCI_EXP_DEVCAP_EXT_TAG},
+	{.off = PCI_EXP_DEVCTL, .size = 2, .init = PCIE_DEVCTL_INIT, .write = PCIE_DEVCTL_WRITE},
+	{.off = PCI_EXP_DEVSTA, .size = 2, .rw1c = PCIE_DEVSTA_RW1C},
+	{.off = PCI_EXP_LNKCAP,
+	 .size = 4,
+	 .init = PCI_EXP_LNKCAP_SLS_2_5GB | PCICFG_FIELD(PCI_EXP_LNKCAP_MLW, 1)},
+	{.off = PCI_EXP_LNKCTL, .size = 2, .write = PCIE_LNKCTL_WRITE},
+	{.off = PCI_EXP_LNKSTA,
+	 .size = 2,
+	 .init = PCI_EXP_LNKSTA_CLS_2_5GB | PCI_EXP_LNKSTA_NLW_X1},
+	{.off = PCI_EXP_DEVCAP2, .size = 4, .init = PCI_EXP_DEVCAP2_COMP_TMOUT_DIS},
+	{.off = PCI_EXP_DEVCTL2, .size = 2, .write = PCI_EXP_DEVCTL2_COMP_TMOUT_DIS},
+	{.off = PCI_EXP_LNKCAP2, .size = 4, .init = PCI_EXP_LNKCAP2_SLS_2_5GB},
+	{.off = PCI_EXP_LNKCTL2, .size = 2, .init = PCI_EXP_LNKCTL2_TLS_2_5GT},
 };
 
 /* PCIe r4.0 §7.5.3: a v2 capability spans through Slot Status 2. */
 #define PCIE_CAP_LEN (PCI_EXP_SLTSTA2 + 2)
 
-static void pcie_written(struct uvfio_pcicfg *cfg, const struct pcicfg_cap *cap,
-			 unsigned int off, unsigned int len, const uint8_t *old)
+static void pcie_written(struct uvfio_pcicfg *cfg, const struct pcicfg_cap *cap, unsigned int off,
+			 unsigned int len, const uint8_t *old)
 {
 	uint8_t *reg = cfg->shadow + cap->off + PCI_EXP_DEVCTL;
 	uint16_t v;
@@ -760,7 +754,8 @@ int uvfio_pcicfg_add_pcie(struct uvfio_pcicfg *cfg, unsigned int type, unsigned 
 		return off;
 	cfg->pcie = (uint16_t)off;
 	pcicfg_set_init(cfg, off + PCI_EXP_FLAGS, 2,
-			PCICFG_FIELD(PCI_EXP_FLAGS_VERS, 2) | PCICFG_FIELD(PCI_EXP_FLAGS_TYPE, type));
+			PCICFG_FIELD(PCI_EXP_FLAGS_VERS, 2) |
+				PCICFG_FIELD(PCI_EXP_FLAGS_TYPE, type));
 	if (flags & UVFIO_PCICFG_PCIE_FLR) {
 		devcap = pcicfg_get32(cfg->init + off + PCI_EXP_DEVCAP) | PCI_EXP_DEVCAP_FLR;
 		pcicfg_set_init(cfg, off + PCI_EXP_DEVCAP, 4, devcap);
@@ -784,10 +779,10 @@ int uvfio_pcicfg_add_pcie(struct uvfio_pcicfg *cfg, unsigned int type, unsigned 
 /* ---- Advanced Features (PCI AF ECN: Advanced Capabilities for Conventional PCI) */
 
 static const struct pcicfg_reg af_regs[] = {
-	{ .off = PCI_AF_LENGTH, .size = 1, .init = PCI_CAP_AF_SIZEOF },
-	{ .off = PCI_AF_CAP, .size = 1, .init = PCI_AF_CAP_TP | PCI_AF_CAP_FLR },
-	{ .off = PCI_AF_CTRL, .size = 1, .write = PCI_AF_CTRL_FLR },
-	{ .off = PCI_AF_STATUS, .size = 1 }, /* TP: nothing is ever pending */
+	{.off = PCI_AF_LENGTH, .size = 1, .init = PCI_CAP_AF_SIZEOF},
+	{.off = PCI_AF_CAP, .size = 1, .init = PCI_AF_CAP_TP | PCI_AF_CAP_FLR},
+	{.off = PCI_AF_CTRL, .size = 1, .write = PCI_AF_CTRL_FLR},
+	{.off = PCI_AF_STATUS, .size = 1}, /* TP: nothing is ever pending */
 };
 
 static void af_written(struct uvfio_pcicfg *cfg, const struct pcicfg_cap *cap, unsigned int off,
@@ -841,7 +836,7 @@ int uvfio_pcicfg_add_af(struct uvfio_pcicfg *cfg)
 /* The head is ours; the body is the model's, read and written raw, as
  * vfio-pci passes vendor capabilities to the device (linux-vfio.md §2.3). */
 static const struct pcicfg_reg vndr_regs[] = {
-	{ .off = VNDR_LEN_OFF, .size = 1 },
+	{.off = VNDR_LEN_OFF, .size = 1},
 };
 
 static const struct pcicfg_table vndr_table = {
@@ -912,14 +907,17 @@ int uvfio_pcicfg_add_vendor(struct uvfio_pcicfg *cfg, const void *body, unsigned
  * (vfio-pci sizes it to PCI_ERR_ROOT_COMMAND, linux-vfio.md §2.3).
  */
 static const struct pcicfg_reg aer_regs[] = {
-	{ .off = PCI_ERR_UNCOR_STATUS, .size = 4, .rw1c = AER_UNCOR_BITS },
-	{ .off = PCI_ERR_UNCOR_MASK, .size = 4, .init = AER_UNCOR_MASK_INIT, .write = AER_UNCOR_BITS },
-	{ .off = PCI_ERR_UNCOR_SEVER,
-	  .size = 4,
-	  .init = AER_UNCOR_SEVER_INIT,
-	  .write = AER_UNCOR_BITS },
-	{ .off = PCI_ERR_COR_STATUS, .size = 4, .rw1c = AER_COR_BITS },
-	{ .off = PCI_ERR_COR_MASK, .size = 4, .init = AER_COR_MASK_INIT, .write = AER_COR_BITS },
+	{.off = PCI_ERR_UNCOR_STATUS, .size = 4, .rw1c = AER_UNCOR_BITS},
+	{.off = PCI_ERR_UNCOR_MASK,
+	 .size = 4,
+	 .init = AER_UNCOR_MASK_INIT,
+	 .write = AER_UNCOR_BITS},
+	{.off = PCI_ERR_UNCOR_SEVER,
+	 .size = 4,
+	 .init = AER_UNCOR_SEVER_INIT,
+	 .write = AER_UNCOR_BITS},
+	{.off = PCI_ERR_COR_STATUS, .size = 4, .rw1c = AER_COR_BITS},
+	{.off = PCI_ERR_COR_MASK, .size = 4, .init = AER_COR_MASK_INIT, .write = AER_COR_BITS},
 };
 
 static const struct pcicfg_table aer_table = {
@@ -961,8 +959,8 @@ int uvfio_pcicfg_add_aer(struct uvfio_pcicfg *cfg)
 #define DSN_VERSION 1
 
 static const struct pcicfg_reg dsn_regs[] = {
-	{ .off = DSN_LO, .size = 4 },
-	{ .off = DSN_HI, .size = 4 },
+	{.off = DSN_LO, .size = 4},
+	{.off = DSN_HI, .size = 4},
 };
 
 static const struct pcicfg_table dsn_table = {

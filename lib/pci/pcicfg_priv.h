@@ -27,7 +27,7 @@
 /* Fixed owner indexes in cfg->caps[] and cfg->map[]. */
 enum {
 	PCICFG_OWNER_HEADER = 0,    /* the type-0 header, 0x00-0x3f */
-	PCICFG_OWNER_GAP = 1,       /* bytes no capability owns: raw to the model */
+	PCICFG_OWNER_GAP = 1,	    /* bytes no capability owns: raw to the model */
 	PCICFG_OWNER_EXT_EMPTY = 2, /* the zero dword at 0x100 until an ext cap lands */
 	PCICFG_OWNER_FIRST_CAP = 3,
 };
@@ -114,9 +114,9 @@ struct uvfio_pcicfg {
 	uint16_t aer;
 	uint16_t dsn;
 
-	unsigned int msi_nvec;   /* vectors implemented (MMC) */
-	unsigned int msi_flags;  /* UVFIO_PCICFG_MSI_* */
-	uint16_t msi_mask_off;   /* offsets inside the MSI cap, 0 if not maskable */
+	unsigned int msi_nvec;	/* vectors implemented (MMC) */
+	unsigned int msi_flags; /* UVFIO_PCICFG_MSI_* */
+	uint16_t msi_mask_off;	/* offsets inside the MSI cap, 0 if not maskable */
 	uint16_t msi_pending_off;
 	uint16_t msi_data_off;
 
@@ -126,11 +126,11 @@ struct uvfio_pcicfg {
 
 	/* Per-byte arrays of @size bytes each, carved from one allocation. */
 	uint8_t *shadow; /* what the driver sees (virtualised bits) */
-	uint8_t *init;   /* power-on values */
-	uint8_t *virt;   /* bits served from the shadow */
-	uint8_t *wmask;  /* bits a write changes */
-	uint8_t *w1c;    /* bits a write of 1 clears */
-	uint8_t *map;    /* owner index into caps[] */
+	uint8_t *init;	 /* power-on values */
+	uint8_t *virt;	 /* bits served from the shadow */
+	uint8_t *wmask;	 /* bits a write changes */
+	uint8_t *w1c;	 /* bits a write of 1 clears */
+	uint8_t *map;	 /* owner index into caps[] */
 	uint8_t mem[];
 };
 
@@ -184,8 +184,7 @@ int pcicfg_add_std(struct uvfio_pcicfg *cfg, uint8_t id, const struct pcicfg_tab
 int pcicfg_add_ext(struct uvfio_pcicfg *cfg, uint16_t id, uint8_t version,
 		   const struct pcicfg_table *t, unsigned int len);
 void pcicfg_set_init(struct uvfio_pcicfg *cfg, unsigned int off, unsigned int size, uint32_t v);
-void pcicfg_set_write(struct uvfio_pcicfg *cfg, unsigned int off, unsigned int size,
-		      uint32_t mask);
+void pcicfg_set_write(struct uvfio_pcicfg *cfg, unsigned int off, unsigned int size, uint32_t mask);
 void pcicfg_reset_internal(struct uvfio_pcicfg *cfg);
 void pcicfg_do_flr(struct uvfio_pcicfg *cfg);
 

@@ -28,7 +28,7 @@ struct evlog {
 	bool vm_msix;
 	unsigned int vm_vec;
 	bool vm_masked;
-	uint64_t vm_seen;  /* bit per vector < 64 that got an event */
+	uint64_t vm_seen; /* bit per vector < 64 that got an event */
 	int flr;
 	int power_state;
 	unsigned int pstate;
@@ -36,8 +36,8 @@ struct evlog {
 	int raw_write;
 	unsigned int raw_off; /* last raw write */
 	unsigned int raw_len;
-	int raw_err;          /* returned by raw_read when nonzero */
-	bool flr_resets;      /* the flr callback calls uvfio_pcicfg_reset */
+	int raw_err;	 /* returned by raw_read when nonzero */
+	bool flr_resets; /* the flr callback calls uvfio_pcicfg_reset */
 	struct uvfio_pcicfg *cfg;
 	uint8_t model[4096];
 };
@@ -159,7 +159,7 @@ static struct uvfio_pcicfg *mk(bool extended, bool raw)
 
 static uint32_t rd(struct uvfio_pcicfg *cfg, unsigned int off, unsigned int len)
 {
-	uint8_t b[4] = { 0 };
+	uint8_t b[4] = {0};
 	uint32_t v = 0;
 	unsigned int i;
 
@@ -188,8 +188,8 @@ struct field_case {
 };
 
 /* Each case on a fresh object from @build (which returns the cap offset). */
-static void run_cases(const char *what, int (*build)(struct uvfio_pcicfg *cfg, bool ext),
-		      bool ext, const struct field_case *c, size_t n)
+static void run_cases(const char *what, int (*build)(struct uvfio_pcicfg *cfg, bool ext), bool ext,
+		      const struct field_case *c, size_t n)
 {
 	size_t i;
 
@@ -202,13 +202,14 @@ static void run_cases(const char *what, int (*build)(struct uvfio_pcicfg *cfg, b
 		wr(cfg, (unsigned int)base + c[i].off, c[i].len, c[i].write);
 		got = rd(cfg, (unsigned int)base + c[i].off, c[i].len);
 		if (got != c[i].expect)
-			fail_msg("%s case %zu: off %#x len %u wrote %#x read %#x, want %#x", what, i,
-				 c[i].off, c[i].len, c[i].write, got, c[i].expect);
+			fail_msg("%s case %zu: off %#x len %u wrote %#x read %#x, want %#x", what,
+				 i, c[i].off, c[i].len, c[i].write, got, c[i].expect);
 		uvfio_pcicfg_free(cfg);
 	}
 }
 
-#define RUN(what, build, ext, cases) run_cases(what, build, ext, cases, sizeof(cases) / sizeof(cases[0]))
+#define RUN(what, build, ext, cases)                                                               \
+	run_cases(what, build, ext, cases, sizeof(cases) / sizeof(cases[0]))
 
 /* ---- header ------------------------------------------------------------- */
 
@@ -220,41 +221,41 @@ static int build_none(struct uvfio_pcicfg *cfg, bool ext)
 }
 
 static const struct field_case header_cases[] = {
-	{ PCI_VENDOR_ID, 2, 0xffff, 0x1234 },
-	{ PCI_DEVICE_ID, 2, 0x0000, 0x5678 },
-	{ PCI_VENDOR_ID, 4, 0xffffffff, 0x56781234 },
-	{ PCI_COMMAND, 2, 0xffff, 0x0547 }, /* IO MEM MASTER PARITY SERR INTX_DISABLE */
-	{ PCI_COMMAND, 2, PCI_COMMAND_SPECIAL | PCI_COMMAND_INVALIDATE, 0 },
-	{ PCI_COMMAND, 1, 0xff, 0x47 },
-	{ PCI_COMMAND + 1, 1, 0xff, 0x05 },
-	{ PCI_STATUS, 2, 0xffff, 0 }, /* no caps, nothing latched */
-	{ PCI_REVISION_ID, 1, 0xff, 0x10 },
-	{ PCI_CLASS_REVISION, 4, 0xffffffff, 0x02800010 },
-	{ PCI_CACHE_LINE_SIZE, 1, 0x10, 0x10 },
-	{ PCI_LATENCY_TIMER, 1, 0x40, 0x40 },
-	{ PCI_HEADER_TYPE, 1, 0xff, 0 },
-	{ PCI_BIST, 1, 0xff, 0 },
-	{ PCI_CACHE_LINE_SIZE, 4, 0xffffffff, 0x0000ffff },
-	{ PCI_BASE_ADDRESS_0, 4, 0xffffffff, 0 }, /* unimplemented BARs */
-	{ PCI_BASE_ADDRESS_1, 4, 0xffffffff, 0 },
-	{ PCI_BASE_ADDRESS_2, 4, 0xffffffff, 0 },
-	{ PCI_BASE_ADDRESS_3, 4, 0xffffffff, 0 },
-	{ PCI_BASE_ADDRESS_4, 4, 0xffffffff, 0 },
-	{ PCI_BASE_ADDRESS_5, 4, 0xffffffff, 0 },
-	{ PCI_CARDBUS_CIS, 4, 0xffffffff, 0 },
-	{ PCI_SUBSYSTEM_VENDOR_ID, 2, 0, 0xabcd },
-	{ PCI_SUBSYSTEM_ID, 2, 0, 0xef01 },
-	{ PCI_ROM_ADDRESS, 4, 0xffffffff, 0 }, /* no ROM */
-	{ PCI_CAPABILITY_LIST, 1, 0xff, 0 },
-	{ 0x35, 1, 0xff, 0 },
-	{ 0x38, 4, 0xffffffff, 0 },
-	{ PCI_INTERRUPT_LINE, 1, 0x0b, 0x0b },
-	{ PCI_INTERRUPT_PIN, 1, 0x03, 0x01 },
-	{ PCI_MIN_GNT, 1, 0xff, 0 },
-	{ PCI_MAX_LAT, 1, 0xff, 0 },
-	{ PCI_INTERRUPT_LINE, 4, 0xffffffff, 0x000001ff },
-	{ 0x40, 4, 0xffffffff, 0 }, /* gap without a model: 0, dropped */
-	{ 0xfc, 4, 0xffffffff, 0 },
+	{PCI_VENDOR_ID, 2, 0xffff, 0x1234},
+	{PCI_DEVICE_ID, 2, 0x0000, 0x5678},
+	{PCI_VENDOR_ID, 4, 0xffffffff, 0x56781234},
+	{PCI_COMMAND, 2, 0xffff, 0x0547}, /* IO MEM MASTER PARITY SERR INTX_DISABLE */
+	{PCI_COMMAND, 2, PCI_COMMAND_SPECIAL | PCI_COMMAND_INVALIDATE, 0},
+	{PCI_COMMAND, 1, 0xff, 0x47},
+	{PCI_COMMAND + 1, 1, 0xff, 0x05},
+	{PCI_STATUS, 2, 0xffff, 0}, /* no caps, nothing latched */
+	{PCI_REVISION_ID, 1, 0xff, 0x10},
+	{PCI_CLASS_REVISION, 4, 0xffffffff, 0x02800010},
+	{PCI_CACHE_LINE_SIZE, 1, 0x10, 0x10},
+	{PCI_LATENCY_TIMER, 1, 0x40, 0x40},
+	{PCI_HEADER_TYPE, 1, 0xff, 0},
+	{PCI_BIST, 1, 0xff, 0},
+	{PCI_CACHE_LINE_SIZE, 4, 0xffffffff, 0x0000ffff},
+	{PCI_BASE_ADDRESS_0, 4, 0xffffffff, 0}, /* unimplemented BARs */
+	{PCI_BASE_ADDRESS_1, 4, 0xffffffff, 0},
+	{PCI_BASE_ADDRESS_2, 4, 0xffffffff, 0},
+	{PCI_BASE_ADDRESS_3, 4, 0xffffffff, 0},
+	{PCI_BASE_ADDRESS_4, 4, 0xffffffff, 0},
+	{PCI_BASE_ADDRESS_5, 4, 0xffffffff, 0},
+	{PCI_CARDBUS_CIS, 4, 0xffffffff, 0},
+	{PCI_SUBSYSTEM_VENDOR_ID, 2, 0, 0xabcd},
+	{PCI_SUBSYSTEM_ID, 2, 0, 0xef01},
+	{PCI_ROM_ADDRESS, 4, 0xffffffff, 0}, /* no ROM */
+	{PCI_CAPABILITY_LIST, 1, 0xff, 0},
+	{0x35, 1, 0xff, 0},
+	{0x38, 4, 0xffffffff, 0},
+	{PCI_INTERRUPT_LINE, 1, 0x0b, 0x0b},
+	{PCI_INTERRUPT_PIN, 1, 0x03, 0x01},
+	{PCI_MIN_GNT, 1, 0xff, 0},
+	{PCI_MAX_LAT, 1, 0xff, 0},
+	{PCI_INTERRUPT_LINE, 4, 0xffffffff, 0x000001ff},
+	{0x40, 4, 0xffffffff, 0}, /* gap without a model: 0, dropped */
+	{0xfc, 4, 0xffffffff, 0},
 };
 
 static void test_header_fields(void **state)
@@ -343,22 +344,22 @@ struct bar_case {
 	unsigned int bar;
 	uint64_t size;
 	unsigned int flags;
-	uint32_t sized_lo; /* read-back after writing all ones */
-	uint32_t sized_hi; /* upper dword for 64-bit */
-	uint32_t addr_lo;  /* write this... */
+	uint32_t sized_lo;     /* read-back after writing all ones */
+	uint32_t sized_hi;     /* upper dword for 64-bit */
+	uint32_t addr_lo;      /* write this... */
 	uint32_t addr_lo_read; /* ...read this */
 };
 
 static const struct bar_case bar_cases[] = {
-	{ 0, 4096, 0, 0xfffff000, 0, 0x12345678, 0x12345000 },
-	{ 1, 1u << 20, PCI_BASE_ADDRESS_MEM_PREFETCH, 0xfff00008, 0, 0xfebc1234, 0xfeb00008 },
-	{ 2, 16, 0, 0xfffffff0, 0, 0xffffffff, 0xfffffff0 },
-	{ 3, 1ull << 31, 0, 0x80000000, 0, 0x7fffffff, 0 },
-	{ 0, 16384, PCI_BASE_ADDRESS_MEM_TYPE_64, 0xffffc004, 0xffffffff, 0x0000c005, 0x0000c004 },
-	{ 2, 1ull << 33, PCI_BASE_ADDRESS_MEM_TYPE_64 | PCI_BASE_ADDRESS_MEM_PREFETCH, 0x0000000c,
-	  0xfffffffe, 0xffffffff, 0x0000000c },
-	{ 4, 32, PCI_BASE_ADDRESS_SPACE_IO, 0xffffffe1, 0, 0x0000c0ff, 0x0000c0e1 },
-	{ 5, 4, PCI_BASE_ADDRESS_SPACE_IO, 0xfffffffd, 0, 0x00001002, 0x00001001 },
+	{0, 4096, 0, 0xfffff000, 0, 0x12345678, 0x12345000},
+	{1, 1u << 20, PCI_BASE_ADDRESS_MEM_PREFETCH, 0xfff00008, 0, 0xfebc1234, 0xfeb00008},
+	{2, 16, 0, 0xfffffff0, 0, 0xffffffff, 0xfffffff0},
+	{3, 1ull << 31, 0, 0x80000000, 0, 0x7fffffff, 0},
+	{0, 16384, PCI_BASE_ADDRESS_MEM_TYPE_64, 0xffffc004, 0xffffffff, 0x0000c005, 0x0000c004},
+	{2, 1ull << 33, PCI_BASE_ADDRESS_MEM_TYPE_64 | PCI_BASE_ADDRESS_MEM_PREFETCH, 0x0000000c,
+	 0xfffffffe, 0xffffffff, 0x0000000c},
+	{4, 32, PCI_BASE_ADDRESS_SPACE_IO, 0xffffffe1, 0, 0x0000c0ff, 0x0000c0e1},
+	{5, 4, PCI_BASE_ADDRESS_SPACE_IO, 0xfffffffd, 0, 0x00001002, 0x00001001},
 };
 
 static void test_bar_sizing(void **state)
@@ -380,7 +381,8 @@ static void test_bar_sizing(void **state)
 		assert_int_equal(rd(cfg, reg, 4), c->flags);
 		wr(cfg, reg, 4, 0xffffffff);
 		if (rd(cfg, reg, 4) != c->sized_lo)
-			fail_msg("bar case %zu: sized %#x want %#x", i, rd(cfg, reg, 4), c->sized_lo);
+			fail_msg("bar case %zu: sized %#x want %#x", i, rd(cfg, reg, 4),
+				 c->sized_lo);
 		if (is64) {
 			assert_int_equal(rd(cfg, reg + 4, 4), 0);
 			wr(cfg, reg + 4, 4, 0xffffffff);
@@ -443,10 +445,10 @@ static void test_bar_errors(void **state)
 	assert_int_equal(uvfio_pcicfg_set_bar(cfg, 0, 1ull << 32, 0), -EINVAL);
 	assert_int_equal(uvfio_pcicfg_set_bar(cfg, 0, 2, PCI_BASE_ADDRESS_SPACE_IO), -EINVAL);
 	assert_int_equal(uvfio_pcicfg_set_bar(cfg, 0, 512, PCI_BASE_ADDRESS_SPACE_IO), -EINVAL);
-	assert_int_equal(uvfio_pcicfg_set_bar(cfg, 0, 16,
-					      PCI_BASE_ADDRESS_SPACE_IO |
-						      PCI_BASE_ADDRESS_MEM_PREFETCH),
-			 -EINVAL);
+	assert_int_equal(
+		uvfio_pcicfg_set_bar(cfg, 0, 16,
+				     PCI_BASE_ADDRESS_SPACE_IO | PCI_BASE_ADDRESS_MEM_PREFETCH),
+		-EINVAL);
 	assert_int_equal(uvfio_pcicfg_set_bar(cfg, 0, 4096, PCI_BASE_ADDRESS_MEM_TYPE_1M), -EINVAL);
 	assert_int_equal(uvfio_pcicfg_set_bar(cfg, 5, 4096, PCI_BASE_ADDRESS_MEM_TYPE_64), -EINVAL);
 	assert_int_equal(uvfio_pcicfg_set_bar(cfg, 1, 4096, PCI_BASE_ADDRESS_MEM_TYPE_64), 0);
@@ -499,16 +501,16 @@ static int build_pm(struct uvfio_pcicfg *cfg, bool ext)
 }
 
 static const struct field_case pm_cases[] = {
-	{ PCI_CAP_LIST_ID, 1, 0xff, PCI_CAP_ID_PM },
-	{ PCI_CAP_LIST_NEXT, 1, 0xff, 0 },
-	{ PCI_PM_PMC, 2, 0xffff, 0x0003 }, /* PM 1.2, no D1/D2, no PME */
-	{ PCI_PM_CTRL, 2, 0xffff, 0x000b }, /* D3hot | No_Soft_Reset; PME bits read 0 */
-	{ PCI_PM_CTRL, 2, 0x0001, 0x0008 }, /* D1 unsupported: discarded */
-	{ PCI_PM_CTRL, 2, 0x0002, 0x0008 }, /* D2 likewise */
-	{ PCI_PM_CTRL, 2, PCI_PM_CTRL_PME_ENABLE | PCI_PM_CTRL_PME_STATUS, 0x0008 },
-	{ PCI_PM_CTRL, 1, 0x03, 0x0b },
-	{ PCI_PM_PPB_EXTENSIONS, 2, 0xffff, 0 },
-	{ 0, 4, 0xffffffff, 0x00030001 },
+	{PCI_CAP_LIST_ID, 1, 0xff, PCI_CAP_ID_PM},
+	{PCI_CAP_LIST_NEXT, 1, 0xff, 0},
+	{PCI_PM_PMC, 2, 0xffff, 0x0003},  /* PM 1.2, no D1/D2, no PME */
+	{PCI_PM_CTRL, 2, 0xffff, 0x000b}, /* D3hot | No_Soft_Reset; PME bits read 0 */
+	{PCI_PM_CTRL, 2, 0x0001, 0x0008}, /* D1 unsupported: discarded */
+	{PCI_PM_CTRL, 2, 0x0002, 0x0008}, /* D2 likewise */
+	{PCI_PM_CTRL, 2, PCI_PM_CTRL_PME_ENABLE | PCI_PM_CTRL_PME_STATUS, 0x0008},
+	{PCI_PM_CTRL, 1, 0x03, 0x0b},
+	{PCI_PM_PPB_EXTENSIONS, 2, 0xffff, 0},
+	{0, 4, 0xffffffff, 0x00030001},
 };
 
 static void test_pm(void **state)
@@ -555,11 +557,11 @@ struct msi_layout {
 };
 
 static const struct msi_layout msi_layouts[] = {
-	{ 0, 12, PCI_MSI_DATA_32, 0, 0 },
-	{ UVFIO_PCICFG_MSI_64BIT, 16, PCI_MSI_DATA_64, 0, 0 },
-	{ UVFIO_PCICFG_MSI_MASKABLE, 20, PCI_MSI_DATA_32, PCI_MSI_MASK_32, PCI_MSI_PENDING_32 },
-	{ UVFIO_PCICFG_MSI_64BIT | UVFIO_PCICFG_MSI_MASKABLE, 24, PCI_MSI_DATA_64, PCI_MSI_MASK_64,
-	  PCI_MSI_PENDING_64 },
+	{0, 12, PCI_MSI_DATA_32, 0, 0},
+	{UVFIO_PCICFG_MSI_64BIT, 16, PCI_MSI_DATA_64, 0, 0},
+	{UVFIO_PCICFG_MSI_MASKABLE, 20, PCI_MSI_DATA_32, PCI_MSI_MASK_32, PCI_MSI_PENDING_32},
+	{UVFIO_PCICFG_MSI_64BIT | UVFIO_PCICFG_MSI_MASKABLE, 24, PCI_MSI_DATA_64, PCI_MSI_MASK_64,
+	 PCI_MSI_PENDING_64},
 };
 
 static void test_msi_layouts(void **state)
@@ -721,13 +723,13 @@ static int build_msix(struct uvfio_pcicfg *cfg, bool ext)
 }
 
 static const struct field_case msix_cases[] = {
-	{ PCI_CAP_LIST_ID, 1, 0, PCI_CAP_ID_MSIX },
-	{ PCI_MSIX_FLAGS, 2, 0xffff, 0xc004 },   /* enable + function mask; size 5 - 1 */
-	{ PCI_MSIX_FLAGS, 2, 0x07ff, 0x0004 },   /* table size read-only */
-	{ PCI_MSIX_FLAGS, 2, PCI_MSIX_FLAGS_MASKALL, 0x4004 },
-	{ PCI_MSIX_FLAGS + 1, 1, 0x80, 0x80 },
-	{ PCI_MSIX_TABLE, 4, 0xffffffff, 0x00001002 },
-	{ PCI_MSIX_PBA, 4, 0, 0x00001802 },
+	{PCI_CAP_LIST_ID, 1, 0, PCI_CAP_ID_MSIX},
+	{PCI_MSIX_FLAGS, 2, 0xffff, 0xc004}, /* enable + function mask; size 5 - 1 */
+	{PCI_MSIX_FLAGS, 2, 0x07ff, 0x0004}, /* table size read-only */
+	{PCI_MSIX_FLAGS, 2, PCI_MSIX_FLAGS_MASKALL, 0x4004},
+	{PCI_MSIX_FLAGS + 1, 1, 0x80, 0x80},
+	{PCI_MSIX_TABLE, 4, 0xffffffff, 0x00001002},
+	{PCI_MSIX_PBA, 4, 0, 0x00001802},
 };
 
 static void test_msix_cap_fields(void **state)
@@ -746,7 +748,7 @@ static uint32_t trd(struct uvfio_pcicfg *cfg, uint32_t off)
 
 static void twr(struct uvfio_pcicfg *cfg, uint32_t off, uint32_t v)
 {
-	uint8_t b[4] = { (uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24) };
+	uint8_t b[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
 
 	assert_int_equal(uvfio_pcicfg_msix_table_write(cfg, off, b, 4), 0);
 }
@@ -922,12 +924,12 @@ static void test_msix_errors(void **state)
 	assert_int_equal(uvfio_pcicfg_add_msix(cfg, 0, 0, 0, 0, 0x800), -EINVAL);
 	assert_int_equal(uvfio_pcicfg_add_msix(cfg, 2049, 0, 0, 0, 0x800), -EINVAL);
 	assert_int_equal(uvfio_pcicfg_add_msix(cfg, 4, 6, 0, 0, 0x800), -EINVAL);
-	assert_int_equal(uvfio_pcicfg_add_msix(cfg, 4, 0, 4, 0, 0x800), -EINVAL);   /* align */
+	assert_int_equal(uvfio_pcicfg_add_msix(cfg, 4, 0, 4, 0, 0x800), -EINVAL); /* align */
 	assert_int_equal(uvfio_pcicfg_add_msix(cfg, 4, 0, 0, 0, 0x804), -EINVAL);
 	assert_int_equal(uvfio_pcicfg_add_msix(cfg, 4, 0, 0xff8, 0, 0x800), -EINVAL); /* fit */
-	assert_int_equal(uvfio_pcicfg_add_msix(cfg, 4, 1, 0, 0, 0x800), -EINVAL);   /* I/O */
-	assert_int_equal(uvfio_pcicfg_add_msix(cfg, 4, 3, 0, 0, 0x800), -EINVAL);   /* upper */
-	assert_int_equal(uvfio_pcicfg_add_msix(cfg, 4, 0, 0, 0, 0x38), -EINVAL);    /* overlap */
+	assert_int_equal(uvfio_pcicfg_add_msix(cfg, 4, 1, 0, 0, 0x800), -EINVAL);     /* I/O */
+	assert_int_equal(uvfio_pcicfg_add_msix(cfg, 4, 3, 0, 0, 0x800), -EINVAL);     /* upper */
+	assert_int_equal(uvfio_pcicfg_add_msix(cfg, 4, 0, 0, 0, 0x38), -EINVAL);      /* overlap */
 	assert_int_equal(uvfio_pcicfg_add_msix(cfg, 4, 0, 0, 0, 0x40), 0x40);
 	assert_int_equal(uvfio_pcicfg_add_msix(cfg, 4, 0, 0, 0, 0x40), -EEXIST);
 	/* A BAR not declared yet is not checked. */
@@ -961,45 +963,42 @@ static int build_pcie_rcend(struct uvfio_pcicfg *cfg, bool ext)
 }
 
 static const struct field_case pcie_cases[] = {
-	{ PCI_CAP_LIST_ID, 1, 0xff, PCI_CAP_ID_EXP },
-	{ PCI_EXP_FLAGS, 2, 0xffff, 0x0002 },
-	{ PCI_EXP_DEVCAP, 4, 0xffffffff, 0x10008020 }, /* FLR, RBER, ext tag, 128 B */
-	{ PCI_EXP_DEVCTL, 2, 0x7fff, 0x79ff },         /* not phantom, not aux PM */
-	{ PCI_EXP_DEVCTL, 2, 0x0000, 0x0000 },
-	{ PCI_EXP_DEVCTL, 2, 0x8000, 0x2810 },         /* FLR: reset to defaults, reads 0 */
-	{ PCI_EXP_DEVCTL, 2, 0x80e5, 0x2810 },
-	{ PCI_EXP_DEVCTL + 1, 1, 0x80, 0x28 },
-	{ PCI_EXP_DEVSTA, 2, 0xffff, 0 },
-	{ PCI_EXP_LNKCAP, 4, 0xffffffff, 0x00000011 }, /* x1, 2.5 GT/s */
-	{ PCI_EXP_LNKCTL, 2, 0xffff, 0x00cb },
-	{ PCI_EXP_LNKSTA, 2, 0xffff, 0x0011 },
-	{ PCI_EXP_SLTCAP, 4, 0xffffffff, 0 },
-	{ PCI_EXP_SLTCTL, 4, 0xffffffff, 0 },
-	{ PCI_EXP_RTCTL, 4, 0xffffffff, 0 },
-	{ PCI_EXP_RTSTA, 4, 0xffffffff, 0 },
-	{ PCI_EXP_DEVCAP2, 4, 0xffffffff, PCI_EXP_DEVCAP2_COMP_TMOUT_DIS },
-	{ PCI_EXP_DEVCTL2, 2, 0xffff, PCI_EXP_DEVCTL2_COMP_TMOUT_DIS }, /* not ARI */
-	{ PCI_EXP_DEVSTA2, 2, 0xffff, 0 },
-	{ PCI_EXP_LNKCAP2, 4, 0xffffffff, PCI_EXP_LNKCAP2_SLS_2_5GB },
-	{ PCI_EXP_LNKCTL2, 2, 0xffff, PCI_EXP_LNKCTL2_TLS_2_5GT },
-	{ PCI_EXP_LNKSTA2, 2, 0xffff, 0 },
-	{ PCI_EXP_SLTCAP2, 4, 0xffffffff, 0 },
-	{ PCI_EXP_SLTCTL2, 4, 0xffffffff, 0 },
+	{PCI_CAP_LIST_ID, 1, 0xff, PCI_CAP_ID_EXP},
+	{PCI_EXP_FLAGS, 2, 0xffff, 0x0002},
+	{PCI_EXP_DEVCAP, 4, 0xffffffff, 0x10008020}, /* FLR, RBER, ext tag, 128 B */
+	{PCI_EXP_DEVCTL, 2, 0x7fff, 0x79ff},	     /* not phantom, not aux PM */
+	{PCI_EXP_DEVCTL, 2, 0x0000, 0x0000},
+	{PCI_EXP_DEVCTL, 2, 0x8000, 0x2810}, /* FLR: reset to defaults, reads 0 */
+	{PCI_EXP_DEVCTL, 2, 0x80e5, 0x2810},
+	{PCI_EXP_DEVCTL + 1, 1, 0x80, 0x28},
+	{PCI_EXP_DEVSTA, 2, 0xffff, 0},
+	{PCI_EXP_LNKCAP, 4, 0xffffffff, 0x00000011}, /* x1, 2.5 GT/s */
+	{PCI_EXP_LNKCTL, 2, 0xffff, 0x00cb},
+	{PCI_EXP_LNKSTA, 2, 0xffff, 0x0011},
+	{PCI_EXP_SLTCAP, 4, 0xffffffff, 0},
+	{PCI_EXP_SLTCTL, 4, 0xffffffff, 0},
+	{PCI_EXP_RTCTL, 4, 0xffffffff, 0},
+	{PCI_EXP_RTSTA, 4, 0xffffffff, 0},
+	{PCI_EXP_DEVCAP2, 4, 0xffffffff, PCI_EXP_DEVCAP2_COMP_TMOUT_DIS},
+	{PCI_EXP_DEVCTL2, 2, 0xffff, PCI_EXP_DEVCTL2_COMP_TMOUT_DIS}, /* not ARI */
+	{PCI_EXP_DEVSTA2, 2, 0xffff, 0},
+	{PCI_EXP_LNKCAP2, 4, 0xffffffff, PCI_EXP_LNKCAP2_SLS_2_5GB},
+	{PCI_EXP_LNKCTL2, 2, 0xffff, PCI_EXP_LNKCTL2_TLS_2_5GT},
+	{PCI_EXP_LNKSTA2, 2, 0xffff, 0},
+	{PCI_EXP_SLTCAP2, 4, 0xffffffff, 0},
+	{PCI_EXP_SLTCTL2, 4, 0xffffffff, 0},
 };
 
 static const struct field_case pcie_noflr_cases[] = {
-	{ PCI_EXP_DEVCAP, 4, 0, 0x00008020 },
-	{ PCI_EXP_DEVCTL, 2, 0xffff, 0x79ff }, /* FLR bit not writable */
-	{ PCI_EXP_DEVCTL, 2, 0x8000, 0x0000 },
+	{PCI_EXP_DEVCAP, 4, 0, 0x00008020},
+	{PCI_EXP_DEVCTL, 2, 0xffff, 0x79ff}, /* FLR bit not writable */
+	{PCI_EXP_DEVCTL, 2, 0x8000, 0x0000},
 };
 
 static const struct field_case pcie_rcend_cases[] = {
-	{ PCI_EXP_FLAGS, 2, 0, 0x0092 },
-	{ PCI_EXP_LNKCAP, 4, 0xffffffff, 0 },
-	{ PCI_EXP_LNKCTL, 2, 0xffff, 0 },
-	{ PCI_EXP_LNKSTA, 2, 0, 0 },
-	{ PCI_EXP_LNKCAP2, 4, 0, 0 },
-	{ PCI_EXP_LNKCTL2, 2, 0xffff, 0 },
+	{PCI_EXP_FLAGS, 2, 0, 0x0092},	{PCI_EXP_LNKCAP, 4, 0xffffffff, 0},
+	{PCI_EXP_LNKCTL, 2, 0xffff, 0}, {PCI_EXP_LNKSTA, 2, 0, 0},
+	{PCI_EXP_LNKCAP2, 4, 0, 0},	{PCI_EXP_LNKCTL2, 2, 0xffff, 0},
 };
 
 static void test_pcie_fields(void **state)
@@ -1064,14 +1063,14 @@ static int build_af(struct uvfio_pcicfg *cfg, bool ext)
 }
 
 static const struct field_case af_cases[] = {
-	{ PCI_CAP_LIST_ID, 1, 0xff, PCI_CAP_ID_AF },
-	{ PCI_AF_LENGTH, 1, 0xff, PCI_CAP_AF_SIZEOF },
-	{ PCI_AF_CAP, 1, 0, PCI_AF_CAP_TP | PCI_AF_CAP_FLR },
-	{ PCI_AF_CTRL, 1, PCI_AF_CTRL_FLR, 0 }, /* FLR reads back 0 */
-	{ PCI_AF_CTRL, 1, 0xfe, 0 },
-	{ PCI_AF_STATUS, 1, 0xff, 0 },
-	{ 6, 2, 0xffff, 0 },
-	{ 0, 4, 0xffffffff, 0x03060013 },
+	{PCI_CAP_LIST_ID, 1, 0xff, PCI_CAP_ID_AF},
+	{PCI_AF_LENGTH, 1, 0xff, PCI_CAP_AF_SIZEOF},
+	{PCI_AF_CAP, 1, 0, PCI_AF_CAP_TP | PCI_AF_CAP_FLR},
+	{PCI_AF_CTRL, 1, PCI_AF_CTRL_FLR, 0}, /* FLR reads back 0 */
+	{PCI_AF_CTRL, 1, 0xfe, 0},
+	{PCI_AF_STATUS, 1, 0xff, 0},
+	{6, 2, 0xffff, 0},
+	{0, 4, 0xffffffff, 0x03060013},
 };
 
 static void test_af(void **state)
@@ -1103,7 +1102,7 @@ static void test_af(void **state)
 
 static void test_vendor_default(void **state)
 {
-	static const uint8_t body[] = { 0xaa, 0xbb, 0xcc, 0xdd, 0xee };
+	static const uint8_t body[] = {0xaa, 0xbb, 0xcc, 0xdd, 0xee};
 	struct uvfio_pcicfg *cfg = mk(false, false);
 	int v;
 
@@ -1127,7 +1126,7 @@ static void test_vendor_default(void **state)
 
 static void test_vendor_raw_passthrough(void **state)
 {
-	static const uint8_t body[] = { 0xaa, 0xbb, 0xcc, 0xdd, 0xee };
+	static const uint8_t body[] = {0xaa, 0xbb, 0xcc, 0xdd, 0xee};
 	struct uvfio_pcicfg *cfg = mk(false, true);
 	uint8_t b[8];
 	int v;
@@ -1177,17 +1176,17 @@ static int build_aer(struct uvfio_pcicfg *cfg, bool ext)
 #define COR_ALL 0x0000f1c1u
 
 static const struct field_case aer_cases[] = {
-	{ 0, 4, 0xffffffff, 0x00020001 }, /* header: AER v2, last */
-	{ PCI_ERR_UNCOR_STATUS, 4, 0xffffffff, 0 },
-	{ PCI_ERR_UNCOR_MASK, 4, 0, 0 },
-	{ PCI_ERR_UNCOR_MASK, 4, 0xffffffff, UNC_ALL },
-	{ PCI_ERR_UNCOR_SEVER, 4, 0xffffffff, UNC_ALL },
-	{ PCI_ERR_UNCOR_SEVER, 4, 0, 0 },
-	{ PCI_ERR_COR_STATUS, 4, 0xffffffff, 0 },
-	{ PCI_ERR_COR_MASK, 4, 0xffffffff, COR_ALL },
-	{ PCI_ERR_CAP, 4, 0xffffffff, 0 }, /* no ECRC */
-	{ PCI_ERR_HEADER_LOG, 4, 0xffffffff, 0 },
-	{ PCI_ERR_HEADER_LOG + 12, 4, 0xffffffff, 0 },
+	{0, 4, 0xffffffff, 0x00020001}, /* header: AER v2, last */
+	{PCI_ERR_UNCOR_STATUS, 4, 0xffffffff, 0},
+	{PCI_ERR_UNCOR_MASK, 4, 0, 0},
+	{PCI_ERR_UNCOR_MASK, 4, 0xffffffff, UNC_ALL},
+	{PCI_ERR_UNCOR_SEVER, 4, 0xffffffff, UNC_ALL},
+	{PCI_ERR_UNCOR_SEVER, 4, 0, 0},
+	{PCI_ERR_COR_STATUS, 4, 0xffffffff, 0},
+	{PCI_ERR_COR_MASK, 4, 0xffffffff, COR_ALL},
+	{PCI_ERR_CAP, 4, 0xffffffff, 0}, /* no ECRC */
+	{PCI_ERR_HEADER_LOG, 4, 0xffffffff, 0},
+	{PCI_ERR_HEADER_LOG + 12, 4, 0xffffffff, 0},
 };
 
 static void test_aer(void **state)
@@ -1206,16 +1205,15 @@ static void test_aer(void **state)
 	assert_int_equal(rd(cfg, aer + PCI_ERR_UNCOR_SEVER, 4), 0x00462030);
 	assert_int_equal(rd(cfg, aer + PCI_ERR_COR_MASK, 4), 0x0000e000);
 	/* Status RW1C. */
-	assert_int_equal(uvfio_pcicfg_set_status_bits(cfg, aer + PCI_ERR_UNCOR_STATUS, 4,
-						      0xffffffff),
-			 0);
+	assert_int_equal(
+		uvfio_pcicfg_set_status_bits(cfg, aer + PCI_ERR_UNCOR_STATUS, 4, 0xffffffff), 0);
 	assert_int_equal(rd(cfg, aer + PCI_ERR_UNCOR_STATUS, 4), UNC_ALL);
 	wr(cfg, aer + PCI_ERR_UNCOR_STATUS, 4, PCI_ERR_UNC_UNSUP | PCI_ERR_UNC_DLP);
 	assert_int_equal(rd(cfg, aer + PCI_ERR_UNCOR_STATUS, 4),
 			 UNC_ALL & ~(PCI_ERR_UNC_UNSUP | PCI_ERR_UNC_DLP));
-	assert_int_equal(uvfio_pcicfg_set_status_bits(cfg, aer + PCI_ERR_COR_STATUS, 4,
-						      PCI_ERR_COR_BAD_TLP),
-			 0);
+	assert_int_equal(
+		uvfio_pcicfg_set_status_bits(cfg, aer + PCI_ERR_COR_STATUS, 4, PCI_ERR_COR_BAD_TLP),
+		0);
 	wr(cfg, aer + PCI_ERR_COR_STATUS, 4, 0);
 	assert_int_equal(rd(cfg, aer + PCI_ERR_COR_STATUS, 4), PCI_ERR_COR_BAD_TLP);
 	wr(cfg, aer + PCI_ERR_COR_STATUS, 1, 0xff);
@@ -1241,10 +1239,10 @@ static int build_dsn(struct uvfio_pcicfg *cfg, bool ext)
 }
 
 static const struct field_case dsn_cases[] = {
-	{ 0, 4, 0xffffffff, 0x00010003 },
-	{ 4, 4, 0, 0x89abcdef },
-	{ 8, 4, 0xffffffff, 0x01234567 },
-	{ 6, 2, 0, 0x89ab },
+	{0, 4, 0xffffffff, 0x00010003},
+	{4, 4, 0, 0x89abcdef},
+	{8, 4, 0xffffffff, 0x01234567},
+	{6, 2, 0, 0x89ab},
 };
 
 static void test_dsn(void **state)
@@ -1263,8 +1261,8 @@ static void test_dsn(void **state)
 
 static void test_chain_and_walk(void **state)
 {
-	static const uint8_t std_ids[] = { PCI_CAP_ID_PM,  PCI_CAP_ID_MSI, PCI_CAP_ID_MSIX,
-					   PCI_CAP_ID_EXP, PCI_CAP_ID_AF,  PCI_CAP_ID_VNDR };
+	static const uint8_t std_ids[] = {PCI_CAP_ID_PM,  PCI_CAP_ID_MSI, PCI_CAP_ID_MSIX,
+					  PCI_CAP_ID_EXP, PCI_CAP_ID_AF,  PCI_CAP_ID_VNDR};
 	struct uvfio_pcicfg *cfg = mk(true, false);
 	uint8_t dump[4096];
 	unsigned int guard = 0;
@@ -1309,8 +1307,7 @@ static void test_chain_and_walk(void **state)
 	assert_int_equal(uvfio_pci_find_cap(dump, 256, PCI_CAP_ID_VNDR), offs[5]);
 	assert_int_equal(uvfio_pci_find_ext_cap(dump, sizeof(dump), PCI_EXT_CAP_ID_ERR), aer);
 	assert_int_equal(uvfio_pci_find_ext_cap(dump, sizeof(dump), PCI_EXT_CAP_ID_DSN), dsn);
-	assert_int_equal(uvfio_pci_find_ext_cap(dump, sizeof(dump), PCI_EXT_CAP_ID_SRIOV),
-			 -ENOENT);
+	assert_int_equal(uvfio_pci_find_ext_cap(dump, sizeof(dump), PCI_EXT_CAP_ID_SRIOV), -ENOENT);
 	/* AER header points at DSN, DSN ends the list. */
 	assert_int_equal(rd(cfg, aer, 4), 0x00020001u | (uint32_t)dsn << 20);
 	assert_int_equal(rd(cfg, dsn, 4), 0x00010003);
@@ -1352,7 +1349,7 @@ static void test_empty_ext_header(void **state)
 
 static void test_chunking_across_caps(void **state)
 {
-	static const uint8_t body[] = { 1, 2, 3, 4, 5 };
+	static const uint8_t body[] = {1, 2, 3, 4, 5};
 	struct uvfio_pcicfg *cfg = mk(false, true);
 	uint8_t b[4];
 	int v;
@@ -1361,7 +1358,7 @@ static void test_chunking_across_caps(void **state)
 	(void)state;
 	memset(the_log.model, 0xa5, sizeof(the_log.model));
 	v = uvfio_pcicfg_add_vendor(cfg, body, sizeof(body)); /* 0x40..0x47 */
-	msi = uvfio_pcicfg_add_msi(cfg, 1, 0);                /* 0x48..     */
+	msi = uvfio_pcicfg_add_msi(cfg, 1, 0);		      /* 0x48..     */
 	assert_int_equal(v, 0x40);
 	assert_int_equal(msi, 0x48);
 
@@ -1438,8 +1435,8 @@ static void test_out_of_range(void **state)
 		assert_int_equal(uvfio_pcicfg_new(NULL, false, NULL, &c), -EINVAL);
 		/* No events at all is fine. */
 		assert_int_equal(uvfio_pcicfg_new(&test_id, true, NULL, &c), 0);
-		assert_true(uvfio_pcicfg_add_pcie(c, PCI_EXP_TYPE_ENDPOINT,
-						  UVFIO_PCICFG_PCIE_FLR) > 0);
+		assert_true(uvfio_pcicfg_add_pcie(c, PCI_EXP_TYPE_ENDPOINT, UVFIO_PCICFG_PCIE_FLR) >
+			    0);
 		wr(c, 0x40 + PCI_EXP_DEVCTL, 2, PCI_EXP_DEVCTL_BCR_FLR);
 		wr(c, PCI_COMMAND, 2, 0xffff);
 		assert_int_equal(rd(c, 0x40, 4) & 0xff, PCI_CAP_ID_EXP);
@@ -1460,10 +1457,10 @@ static void test_reset(void **state)
 
 	(void)state;
 	assert_int_equal(uvfio_pcicfg_set_bar(cfg, 0, 16384, 0), 0);
-	assert_int_equal(uvfio_pcicfg_set_bar(cfg, 2, 1 << 20,
-					      PCI_BASE_ADDRESS_MEM_TYPE_64 |
-						      PCI_BASE_ADDRESS_MEM_PREFETCH),
-			 0);
+	assert_int_equal(
+		uvfio_pcicfg_set_bar(cfg, 2, 1 << 20,
+				     PCI_BASE_ADDRESS_MEM_TYPE_64 | PCI_BASE_ADDRESS_MEM_PREFETCH),
+		0);
 	assert_int_equal(uvfio_pcicfg_set_bar(cfg, 4, 16, PCI_BASE_ADDRESS_SPACE_IO), 0);
 	pm = uvfio_pcicfg_add_pm(cfg);
 	msi = uvfio_pcicfg_add_msi(cfg, 4, UVFIO_PCICFG_MSI_MASKABLE);

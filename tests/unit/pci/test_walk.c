@@ -178,7 +178,7 @@ static void test_bad_pointers(void **state)
 	reset_cfg(true);
 	cfg[PCI_CAPABILITY_LIST] = 0x40;
 	put_cap(0x40, PCI_CAP_ID_PM, 0);
-	assert_int_equal(walk(64, offs, 8, &n), -EINVAL);  /* cap at 0x40 not inside */
+	assert_int_equal(walk(64, offs, 8, &n), -EINVAL);   /* cap at 0x40 not inside */
 	assert_int_equal(walk(0x41, offs, 8, &n), -EINVAL); /* only its id byte */
 	assert_int_equal(walk(0x42, offs, 8, &n), 0);
 	assert_int_equal(n, 1);
@@ -286,25 +286,25 @@ struct name_case {
 };
 
 static const struct name_case std_names[] = {
-	{ PCI_CAP_ID_PM, "Power Management" },
-	{ PCI_CAP_ID_MSI, "MSI" },
-	{ PCI_CAP_ID_MSIX, "MSI-X" },
-	{ PCI_CAP_ID_EXP, "Express" },
-	{ PCI_CAP_ID_VNDR, "Vendor Specific Information" },
-	{ PCI_CAP_ID_AF, "PCI Advanced Features" },
-	{ 0x00, NULL },
-	{ 0x15, NULL },
-	{ 0xff, NULL },
+	{PCI_CAP_ID_PM, "Power Management"},
+	{PCI_CAP_ID_MSI, "MSI"},
+	{PCI_CAP_ID_MSIX, "MSI-X"},
+	{PCI_CAP_ID_EXP, "Express"},
+	{PCI_CAP_ID_VNDR, "Vendor Specific Information"},
+	{PCI_CAP_ID_AF, "PCI Advanced Features"},
+	{0x00, NULL},
+	{0x15, NULL},
+	{0xff, NULL},
 };
 
 static const struct name_case ext_names[] = {
-	{ PCI_EXT_CAP_ID_ERR, "Advanced Error Reporting" },
-	{ PCI_EXT_CAP_ID_DSN, "Device Serial Number" },
-	{ PCI_EXT_CAP_ID_VNDR, "Vendor Specific Information" },
-	{ PCI_EXT_CAP_ID_SRIOV, "Single Root I/O Virtualization (SR-IOV)" },
-	{ 0x0000, NULL },
-	{ 0x001c, NULL },
-	{ 0xffff, NULL },
+	{PCI_EXT_CAP_ID_ERR, "Advanced Error Reporting"},
+	{PCI_EXT_CAP_ID_DSN, "Device Serial Number"},
+	{PCI_EXT_CAP_ID_VNDR, "Vendor Specific Information"},
+	{PCI_EXT_CAP_ID_SRIOV, "Single Root I/O Virtualization (SR-IOV)"},
+	{0x0000, NULL},
+	{0x001c, NULL},
+	{0xffff, NULL},
 };
 
 static void test_names(void **state)
@@ -331,12 +331,9 @@ static void test_names(void **state)
 }
 
 static const struct CMUnitTest tests[] = {
-	cmocka_unit_test(test_normal_chain),
-	cmocka_unit_test(test_loops),
-	cmocka_unit_test(test_bad_pointers),
-	cmocka_unit_test(test_ext_chain),
-	cmocka_unit_test(test_ext_empty_and_bad),
-	cmocka_unit_test(test_names),
+	cmocka_unit_test(test_normal_chain),	  cmocka_unit_test(test_loops),
+	cmocka_unit_test(test_bad_pointers),	  cmocka_unit_test(test_ext_chain),
+	cmocka_unit_test(test_ext_empty_and_bad), cmocka_unit_test(test_names),
 };
 
 UVFIO_TEST_MAIN(tests)
