@@ -405,6 +405,17 @@ static bool out_of_range(const struct uvfio_pcicfg *cfg, unsigned int off, unsig
 	return off > cfg->size || len > cfg->size - off;
 }
 
+/**
+ * uvfio_pcicfg_read() - read @len bytes at @off as a driver sees them.
+ * @cfg: the config space.
+ * @off: any offset; @len: any length, [@off, @off + @len) inside the space.
+ * @buf: out, @len bytes in config-space (little-endian) order.
+ *
+ * Served piece by piece (see piece_len()); bytes that are the model's come
+ * from raw_read.
+ * Return: 0; -EINVAL when the range is outside the space or @buf is NULL;
+ * an error raw_read returned (pieces before it were read).
+ */
 int uvfio_pcicfg_read(struct uvfio_pcicfg *cfg, unsigned int off, void *buf, unsigned int len)
 {
 	uint8_t *p = buf;
@@ -424,6 +435,18 @@ int uvfio_pcicfg_read(struct uvfio_pcicfg *cfg, unsigned int off, void *buf, uns
 	return 0;
 }
 
+/**
+ * uvfio_pcicfg_write() - write @len bytes at @off as a driver would.
+ * @cfg: the config space.
+ * @off: any offset; @len: any length, [@off, @off + @len) inside the space.
+ * @buf: @len bytes in config-space (little-endian) order.
+ *
+ * Read-only bits are dropped silently, RW1C bits cleared where 1 is written,
+ * the model's bytes go to raw_write; each piece's write hook fires its
+ * events before the next piece is written.
+ * Return: 0; -EINVAL when the range is outside the space or @buf is NULL;
+ * an error raw_read/raw_write returned (pieces before it were written).
+ */
 int uvfio_pcicfg_write(struct uvfio_pcicfg *cfg, unsigned int off, const void *buf,
 		       unsigned int len)
 {

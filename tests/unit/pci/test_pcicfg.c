@@ -1552,6 +1552,86 @@ static void test_reset(void **state)
 	uvfio_pcicfg_free(cfg);
 }
 
+/* ---- hostile: random accesses never break the invariants --------------- */
+
+static uint32_t prng(uint32_t *s)
+{
+	/* xorshift32: deterministic, so a failure reproduces. */
+	*s ^= *s << 13;
+	*s ^= *s >> 17;
+	*s ^= *s << 5;
+	return *s;
+}
+
+static void test_random_accesses(void **state)
+{
+	struct uvfio_pcicfg *cfg = mk(true, true);
+	uint32_t seed = 0x9e3779b9;
+	uint8_t buf[64];
+	uint8_t dump[4096];
+	int i;
+
+	(void)state;
+	assert_int_equal(uvfio_pcicfg_set_bar(cfg, 0, 16384, 0), 0);
+	assert_int_equal(uvfio_pcicfg_set_bar(cfg, 2, 1 << 20, PCI_BASE_ADDRESS_MEM_TYPE_64), 0);
+	assert_int_equal(uvfio_pcicfg_set_rom(cfg, 1 << 16), 0);
+	assert_true(uvfio_pcicfg_add_pm(cfg) > 0);
+	assert_true(uvfio_pcicfg_add_msi(cfg, 8,
+					 UVFIO_PCICFG_MSI_64BIT | UVFIO_PCICFG_MSI_MASKABLE) > 0);
+	assert_true(uvfio_pcicfg_add_msix(cfg, 33, 0, 0, 0, 0x2000) > 0);
+	assert_true(uvfio_pcicfg_add_pcie(cfg, PCI_EXP_TYPE_ENDPOINT, UVFIO_PCICFG_PCIE_FLR) > 0);
+	assert_true(uvfio_pcicfg_add_af(cfg) > 0);
+	assert_true(uvfio_pcicfg_add_vendor(cfg, "xyz", 3) > 0);
+	assert_true(uvfio_pcicfg_add_aer(cfg) > 0);
+	assert_true(uvfio_pcicfg_add_dsn(cfg, 1) > 0);
+	the_log.flr_resets = true;
+
+	for (i = 0; i < 20000; i++) {
+		uint32_t r = prng(&seed);
+		unsigned int off = prng(&seed) % 4100;
+		unsigned int len = 1 + prng(&seed) % sizeof(buf);
+		unsigned int j;
+		int ret;
+
+		for (j = 0; j < len; j++)
+			buf[j] = (uint8_t)prng(&seed);
+		switch (r % 8) {
+		case 0:
+		case 1:
+		case 2:
+			ret = uvfio_pcicfg_write(cfg, off, buf, len);
+			assert_int_equal(ret, off + len <= 4096 ? 0 : -EINVAL);
+			break;
+		case 3:
+			ret = uvfio_pcicfg_read(cfg, off, buf, len);
+			assert_int_equal(ret, off + len <= 4096 ? 0 : -EINVAL);
+			break;
+		case 4:
+			(void)uvfio_pcicfg_msix_table_write(cfg, off & ~3u, buf, 4 << (r >> 3 & 1));
+			break;
+		case 5:
+			uvfio_pcicfg_msix_set_pending(cfg, off % 40, r & 16);
+			uvfio_pcicfg_msi_set_pending(cfg, off % 40, r & 16);
+			break;
+		case 6:
+			(void)uvfio_pcicfg_set_status_bits(cfg, off & ~3u, 4, r);
+			break;
+		default:
+			if (!(r & 0xf0))
+				uvfio_pcicfg_reset(cfg);
+			break;
+		}
+	}
+	/* The layout survived: identity, chains and sizing are intact. */
+	assert_int_equal(uvfio_pcicfg_read(cfg, 0, dump, sizeof(dump)), 0);
+	assert_int_equal(rd(cfg, PCI_VENDOR_ID, 4), 0x56781234);
+	assert_int_equal(uvfio_pci_find_cap(dump, sizeof(dump), PCI_CAP_ID_VNDR), 0xb0);
+	assert_int_equal(uvfio_pci_find_ext_cap(dump, sizeof(dump), PCI_EXT_CAP_ID_DSN), 0x12c);
+	wr(cfg, PCI_BASE_ADDRESS_0, 4, 0xffffffff);
+	assert_int_equal(rd(cfg, PCI_BASE_ADDRESS_0, 4), 0xffffc000);
+	uvfio_pcicfg_free(cfg);
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_header_fields),
 	cmocka_unit_test(test_command_events),
@@ -1581,6 +1661,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_chunking_across_caps),
 	cmocka_unit_test(test_out_of_range),
 	cmocka_unit_test(test_reset),
+	cmocka_unit_test(test_random_accesses),
 };
 
 UVFIO_TEST_MAIN(tests)
