@@ -298,8 +298,9 @@ int uvfio_msg_reply_error(int sock, const struct uvfio_msg_hdr *req, int err);
  * @sock: socket.
  * @msg: out; @msg->payload must point to a buffer of @bufsize bytes.
  * @bufsize: payload buffer size.
- * @max_fds: fds accepted with this message; extra fds are closed and the
- *           call fails with -EINVAL after draining the message.
+ * @max_fds: fds accepted with this message (at most UVFIO_MAX_MSG_FDS); if
+ *           more came, all of them are closed and the call fails with -EINVAL
+ *           after reading the message (@msg->hdr and payload stay valid).
  *
  * Reads the 16-byte header with recvmsg() (taking fds from that call, with
  * MSG_CMSG_CLOEXEC), validates size >= 16 and a type of command or reply,
