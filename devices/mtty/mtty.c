@@ -873,6 +873,16 @@ err_close:
 	return ret;
 }
 
+int uvfio_mtty1_create(struct uvfio_dev **out)
+{
+	return uvfio_mtty_create(1, out);
+}
+
+int uvfio_mtty2_create(struct uvfio_dev **out)
+{
+	return uvfio_mtty_create(2, out);
+}
+
 void uvfio_mtty_destroy(struct uvfio_dev *dev)
 {
 	struct mtty *mt = mtty_of(dev);

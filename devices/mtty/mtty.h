@@ -90,6 +90,13 @@ unsigned int uvfio_mtty_available_instances(const struct uvfio_mtty_type *type,
  */
 int uvfio_mtty_create(unsigned int nr_ports, struct uvfio_dev **out);
 
+/*
+ * uvfio_mtty1_create(), uvfio_mtty2_create() - uvfio_mtty_create() with 1 or
+ * 2 ports, in the shape of a model table's create hook (uvfio-serve).
+ */
+int uvfio_mtty1_create(struct uvfio_dev **out);
+int uvfio_mtty2_create(struct uvfio_dev **out);
+
 /**
  * uvfio_mtty_destroy() - destroy a device made by uvfio_mtty_create(), its
  * ptys included.  As uvfio_dev_destroy(): not while it is being served.

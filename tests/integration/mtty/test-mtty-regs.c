@@ -290,8 +290,8 @@ static void test_char_timeout(void **state)
 {
 	struct rig *r = *state;
 
-	/* Divisor 1024, 8N1: 4 characters of 10 bits take 4 * 10 * 1024 / 115200 s = 356 ms. */
-	set_divisor(r, 0, 0x00, 0x04, UART_LCR_WLEN8);
+	/* Divisor 1536, 8N1: 4 characters of 10 bits take 4 * 10 * 1536 / 115200 s = 533 ms. */
+	set_divisor(r, 0, 0x00, 0x06, UART_LCR_WLEN8);
 	rig_wr(r, 0, UART_FCR, UART_FCR_ENABLE_FIFO | UART_FCR_TRIGGER_8);
 	rig_wr(r, 0, UART_MCR, UART_MCR_LOOP | UART_MCR_OUT2);
 	rig_rd(r, 0, UART_MSR);
@@ -299,17 +299,17 @@ static void test_char_timeout(void **state)
 	for (int i = 0; i < 3; i++)
 		rig_wr(r, 0, UART_TX, (uint8_t)('a' + i));
 	assert_int_equal(rig_rd(r, 0, UART_IIR), 0xc0 | UART_IIR_NO_INT);
-	sleep_ms(700);
+	sleep_ms(1200);
 	assert_int_equal(rig_rd(r, 0, UART_IIR), 0xc0 | UART_IIR_RX_TIMEOUT);
 	/* A read clears the timeout and restarts the timer. */
 	assert_int_equal(rig_rd(r, 0, UART_RX), 'a');
 	assert_int_equal(rig_rd(r, 0, UART_IIR), 0xc0 | UART_IIR_NO_INT);
-	sleep_ms(700);
+	sleep_ms(1200);
 	assert_int_equal(rig_rd(r, 0, UART_IIR), 0xc0 | UART_IIR_RX_TIMEOUT);
 	assert_int_equal(rig_rd(r, 0, UART_RX), 'b');
 	assert_int_equal(rig_rd(r, 0, UART_RX), 'c');
 	/* Empty FIFO: no timeout. */
-	sleep_ms(700);
+	sleep_ms(1200);
 	assert_int_equal(rig_rd(r, 0, UART_IIR), 0xc0 | UART_IIR_NO_INT);
 }
 
