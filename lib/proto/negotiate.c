@@ -50,14 +50,16 @@ int uvfio_caps_to_json(const struct uvfio_caps *caps, char *buf, size_t size)
 		return -EINVAL;
 	/* contract §3.4: fd_index only in a reply that hands over the socket. */
 	if (caps->twin_socket && caps->twin_fd_index >= 0)
-		snprintf(twin, sizeof(twin), ",\"twin_socket\":{\"supported\":true,\"fd_index\":%d}",
+		snprintf(twin, sizeof(twin),
+			 ",\"twin_socket\":{\"supported\":true,\"fd_index\":%d}",
 			 (int)caps->twin_fd_index);
 	else if (caps->twin_socket)
 		snprintf(twin, sizeof(twin), ",\"twin_socket\":{\"supported\":true}");
 
 	n = snprintf(buf, size,
-		     "{\"capabilities\":{\"max_msg_fds\":%" PRIu32 ",\"max_data_xfer_size\":%" PRIu64
-		     ",\"max_dma_maps\":%" PRIu32 ",\"pgsizes\":%" PRIu64 "%s%s}}",
+		     "{\"capabilities\":{\"max_msg_fds\":%" PRIu32
+		     ",\"max_data_xfer_size\":%" PRIu64 ",\"max_dma_maps\":%" PRIu32
+		     ",\"pgsizes\":%" PRIu64 "%s%s}}",
 		     caps->max_msg_fds, caps->max_data_xfer_size, caps->max_dma_maps, caps->pgsizes,
 		     caps->write_multiple ? ",\"write_multiple\":true" : "", twin);
 	if (n < 0 || (size_t)n >= size) {

@@ -141,7 +141,7 @@ static const struct check_case cases[] = {
 	REP(DEVICE_GET_IRQ_INFO, 16, 0, OK),
 	REP(DEVICE_GET_IRQ_INFO, 12, 0, BAD),
 
-	/* DEVICE_SET_IRQS (8), §5.7: >= 20; DATA_BOOL = count bytes; fds <= count, EVENTFD only. */
+	/* DEVICE_SET_IRQS (8), §5.7: >= 20; DATA_BOOL = count bytes; fds <= count with EVENTFD. */
 	CMD(DEVICE_SET_IRQS, 20, 1, OK, F32(IRQS_FLAGS, EVT_TRIG), F32(IRQS_COUNT, 1)),
 	CMD(DEVICE_SET_IRQS, 20, 0, OK, F32(IRQS_FLAGS, EVT_TRIG), F32(IRQS_COUNT, 4)),
 	CMD(DEVICE_SET_IRQS, 20, 2, BAD, F32(IRQS_FLAGS, EVT_TRIG), F32(IRQS_COUNT, 1)),

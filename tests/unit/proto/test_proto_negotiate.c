@@ -21,7 +21,8 @@ static const char rustvmm_json[] =
 	"{\"capabilities\":{\"max_msg_fds\":1,\"max_data_xfer_size\":1048576,"
 	"\"migration\":{\"pgsize\":4096}}}";
 /* contract §3.2: libvfio-user's server reply, plain, with migration, with twin-socket. */
-static const char lvu_json[] = "{\"capabilities\":{\"max_msg_fds\":8,\"max_data_xfer_size\":1048576}}";
+static const char lvu_json[] =
+	"{\"capabilities\":{\"max_msg_fds\":8,\"max_data_xfer_size\":1048576}}";
 static const char lvu_mig_json[] = "{\"capabilities\":{\"max_msg_fds\":8,\"max_data_xfer_size\":"
 				   "1048576,\"migration\":{\"pgsize\":4096}}}";
 static const char lvu_twin_json[] =
@@ -313,7 +314,7 @@ static const struct json_case bad_json[] = {
 	/* Invalid UTF-8 in a key. */
 	{ "{\"\xff\xfe\":1}", -EINVAL },
 	/* Nesting far deeper than the format needs. */
-	{ "{\"a\":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}",
+	{ "{\"a\":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}",
 	  -EINVAL },
 };
 
@@ -428,8 +429,9 @@ static void test_caps_to_json(void **state)
 	(void)state;
 	uvfio_caps_init(&c);
 	n = uvfio_caps_to_json(&c, buf, sizeof(buf));
-	assert_string_equal(buf, "{\"capabilities\":{\"max_msg_fds\":1,\"max_data_xfer_size\":1048576,"
-				 "\"max_dma_maps\":65535,\"pgsizes\":4096}}");
+	assert_string_equal(buf, "{\"capabilities\":{\"max_msg_fds\":1,"
+				 "\"max_data_xfer_size\":1048576,\"max_dma_maps\":65535,"
+				 "\"pgsizes\":4096}}");
 	assert_int_equal(n, strlen(buf));
 
 	c.max_msg_fds = 16;
@@ -439,7 +441,8 @@ static void test_caps_to_json(void **state)
 	c.write_multiple = true;
 	c.twin_socket = true;
 	n = uvfio_caps_to_json(&c, buf, sizeof(buf));
-	assert_string_equal(buf, "{\"capabilities\":{\"max_msg_fds\":16,\"max_data_xfer_size\":67108864,"
+	assert_string_equal(buf, "{\"capabilities\":{\"max_msg_fds\":16,"
+				 "\"max_data_xfer_size\":67108864,"
 				 "\"max_dma_maps\":1000,\"pgsizes\":1075843072,"
 				 "\"write_multiple\":true,\"twin_socket\":{\"supported\":true}}}");
 	/* Round trip. */

@@ -432,7 +432,8 @@ static struct vfio_device_feature p_feat = {
 };
 static const uint8_t x_feat[] = { HDR(16, 16, 24, 0, 0), LE32(16), LE32(0x10001) };
 GOLDEN(feat, 16, UVFIO_CMD_DEVICE_FEATURE, 0, PIECE(p_feat));
-static uint64_t d_feat = VFIO_MIGRATION_STOP_COPY | VFIO_MIGRATION_P2P; /* PRE_COPY is newer than 6.1 uapi */
+/* STOP_COPY | P2P: PRE_COPY is newer than Debian 12's 6.1 uapi headers. */
+static uint64_t d_feat = VFIO_MIGRATION_STOP_COPY | VFIO_MIGRATION_P2P;
 static const uint8_t x_feat_reply[] = { HDR(16, 16, 32, 1, 0), LE32(16), LE32(0x10001), LE64(3) };
 GOLDEN(feat_reply, 16, UVFIO_CMD_DEVICE_FEATURE, UVFIO_MSG_TYPE_REPLY, PIECE(p_feat),
        PIECE(d_feat));
