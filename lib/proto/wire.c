@@ -118,10 +118,10 @@ int uvfio_msg_send(int sock, struct uvfio_msg_hdr *hdr, const struct iovec *iov,
 	for (i = 0; i < iovcnt; i++) {
 		if (iov[i].iov_len && !iov[i].iov_base)
 			return -EINVAL;
-		total += iov[i].iov_len;
-		/* The size field is u32 (contract §2); iov_len sums cannot wrap u64 here. */
-		if (total > UINT32_MAX)
+		/* The size field is u32 (contract §2); compare before adding, so no wrap. */
+		if (iov[i].iov_len > UINT32_MAX - total)
 			return -EMSGSIZE;
+		total += iov[i].iov_len;
 		vec[i + 1] = iov[i];
 	}
 	hdr->size = (uint32_t)total;

@@ -1178,6 +1178,10 @@ static void test_send_bad_args(void **state)
 	iov[0].iov_len = 0xffffffefu;
 	iov[1].iov_len = 1;
 	assert_int_equal(uvfio_msg_send(sv[0], &hdr, iov, 2, NULL, 0), -EMSGSIZE);
+	/* A length that would wrap a 64-bit sum back to a small size. */
+	iov[0].iov_len = 8;
+	iov[1].iov_len = SIZE_MAX - 7;
+	assert_int_equal(uvfio_msg_send(sv[0], &hdr, iov, 2, NULL, 0), -EMSGSIZE);
 	assert_true(nothing_pending(sv[1]));
 	/* Empty pieces are fine. */
 	iov[0].iov_len = 0;
