@@ -337,7 +337,13 @@ void uvfio_msg_close_fds(struct uvfio_msg *msg);
  * commands that may carry them (DMA_MAP: at most 1; SET_IRQS with
  * DATA_EVENTFD: at most count; DMA_UNMAP: tolerated, SPDK sends one).
  * For replies checks the minimum reply payload of the command, unless the
- * error flag is set, where the payload must be empty.
+ * error flag is set, where the payload must be empty (and carry no fds).
+ * Reply data must agree with the reply's own count (REGION_READ and DMA_READ:
+ * exactly count; MIG_DATA_READ: at least size; DMA_UNMAP / DIRTY_PAGES: the
+ * bitmap size), and fds come only with VERSION (twin socket, 1),
+ * GET_REGION_INFO (1) and GET_REGION_IO_FDS replies.  The full per-command
+ * table is in wire.c.  Counts are not checked against negotiated limits
+ * (max_data_xfer_size, ...): that is the caller's job.  Thread-safe, pure.
  *
  * Return: 0, or -EINVAL naming nothing (the caller replies EINVAL).
  */
