@@ -15,15 +15,34 @@
 #include <uvfio/device.h>
 
 #include "edu/edu.h"
+#ifdef UVFIO_SERVE_MTTY
+#include "mtty/mtty.h"
+#endif
 
 struct model {
 	const char *name;
 	const char *summary;
 	int (*create)(struct uvfio_dev **out);
 	void (*destroy)(struct uvfio_dev *dev);
+	/* Optional: the model's own log hook; else the library's only. */
 	void (*set_log)(struct uvfio_dev *dev, void (*fn)(void *opaque, int level, const char *msg),
 			void *opaque);
+	/* Optional: tell the user what to attach to (stdout, once created). */
+	void (*announce)(struct uvfio_dev *dev);
 };
+
+#ifdef UVFIO_SERVE_MTTY
+static void mtty_announce(struct uvfio_dev *dev)
+{
+	char pty[64];
+
+	for (unsigned int p = 0; p < uvfio_mtty_nr_ports(dev); p++) {
+		if (uvfio_mtty_port_pty(dev, p, pty, sizeof(pty)) == 0)
+			printf("port %u: %s\n", p, pty);
+	}
+	fflush(stdout);
+}
+#endif
 
 static const struct model models[] = {
 	{
@@ -33,6 +52,22 @@ static const struct model models[] = {
 		.destroy = uvfio_edu_destroy,
 		.set_log = uvfio_edu_set_log,
 	},
+#ifdef UVFIO_SERVE_MTTY
+	{
+		.name = "mtty",
+		.summary = "16550A serial card on host ptys, 1 port (Linux's mtty sample)",
+		.create = uvfio_mtty1_create,
+		.destroy = uvfio_mtty_destroy,
+		.announce = mtty_announce,
+	},
+	{
+		.name = "mtty-2",
+		.summary = "16550A serial card on host ptys, 2 ports",
+		.create = uvfio_mtty2_create,
+		.destroy = uvfio_mtty_destroy,
+		.announce = mtty_announce,
+	},
+#endif
 };
 
 /* Messages at or below this syslog level reach stderr. */
@@ -125,7 +160,12 @@ int main(int argc, char **argv)
 		free(rest);
 		return 1;
 	}
-	m->set_log(dev, serve_log, (void *)m->name);
+	if (m->set_log)
+		m->set_log(dev, serve_log, (void *)m->name);
+	else
+		uvfio_dev_set_log(dev, serve_log, (void *)m->name);
+	if (m->announce)
+		m->announce(dev);
 	status = uvfio_dev_main(dev, nrest, rest);
 	m->destroy(dev);
 	free(rest);
