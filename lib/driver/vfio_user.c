@@ -335,12 +335,18 @@ static int wait_reply(struct vu_dev *v, uint16_t id, uint16_t cmd, struct uvfio_
 		int64_t left = deadline - now_ms();
 		int ret;
 
-		ret = poll(&pfd, 1, left > 0 ? (int)(left > INT32_MAX ? INT32_MAX : left) : 0);
+		/*
+		 * The deadline holds even while the server keeps sending us
+		 * requests: a flood must not keep us here for ever.
+		 */
+		if (left < 0)
+			left = 0;
+		ret = poll(&pfd, 1, (int)(left > INT32_MAX ? INT32_MAX : left));
 		if (ret < 0 && errno == EINTR)
 			continue;
 		if (ret < 0)
 			return vu_break(v, -errno, "poll failed");
-		if (ret == 0)
+		if (ret == 0 || (left == 0 && now_ms() > deadline + 1))
 			return vu_break(v, -ETIMEDOUT, "no reply to %s within %d ms",
 					uvfio_cmd_name(cmd), v->d->timeout_ms);
 
