@@ -100,6 +100,18 @@ static int32_t trigger(struct fx *fx, uint32_t v)
 	return (int32_t)ctrl_read(fx, TM_REG_RESULT);
 }
 
+static void set_vector_mask(struct fx *fx, int vec, bool masked);
+
+/*
+ * Every vector is masked after reset (PCI LB 3.0 §6.8.2.9), so, like an OS
+ * driver, program each table entry and clear its mask after SET_IRQS.
+ */
+static void unmask_all(struct fx *fx)
+{
+	for (int v = 0; v < TM_NVEC; v++)
+		set_vector_mask(fx, v, false);
+}
+
 static void enable_msix(struct fx *fx)
 {
 	for (int i = 0; i < TM_NVEC; i++) {
@@ -109,6 +121,7 @@ static void enable_msix(struct fx *fx)
 	assert_int_equal(uvfio_irq_enable(fx->d, VFIO_PCI_MSIX_IRQ_INDEX, 0, TM_NVEC, fx->efd),
 			 0);
 	fx->msix_on = true;
+	unmask_all(fx);
 }
 
 /* Non-blocking: what eventfd @i has counted since the last call. */
@@ -301,6 +314,7 @@ static void test_msix_unbound_vector(void **state)
 	}
 	assert_int_equal(uvfio_irq_enable(fx->d, VFIO_PCI_MSIX_IRQ_INDEX, 0, TM_NVEC, efds), 0);
 	fx->msix_on = true;
+	unmask_all(fx);
 	assert_int_equal(trigger(fx, 2), -ENODEV);
 	expect_only(fx, -1);
 	assert_int_equal(trigger(fx, 3), 0);

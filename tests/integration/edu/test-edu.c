@@ -547,7 +547,7 @@ static void test_dma_partial(void **state)
 	struct uvfio_dma_buf *out;
 	uint8_t expect[EDU_BUF_SIZE];
 
-	assert_int_equal(uvfio_dma_alloc(fx->c, 2 * EDU_BUF_SIZE, 0, &ram), 0);
+	assert_int_equal(uvfio_dma_alloc(fx->c, 3 * EDU_BUF_SIZE, 0, &ram), 0);
 	assert_int_equal(uvfio_dma_alloc(fx->c, EDU_BUF_SIZE, 0, &out), 0);
 	memset(expect, 0, sizeof(expect));
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -562,7 +562,7 @@ static void test_dma_partial(void **state)
 		dma(fx, EDU_BUF, out->iova, EDU_BUF_SIZE, DMA_TO_RAM);
 		assert_memory_equal(out->vaddr, expect, EDU_BUF_SIZE);
 		/* And the window out to an offset in RAM. */
-		memset(ram->vaddr, 0, 2 * EDU_BUF_SIZE);
+		memset(ram->vaddr, 0, 3 * EDU_BUF_SIZE);
 		dma(fx, EDU_BUF + cases[i].edu_off, ram->iova + 4096 + cases[i].ram_off,
 		    cases[i].count, DMA_TO_RAM);
 		assert_memory_equal((uint8_t *)ram->vaddr + 4096 + cases[i].ram_off,
