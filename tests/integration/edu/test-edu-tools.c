@@ -119,7 +119,7 @@ static void test_serve_fd(void **state)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	char dir[PROC_DIR_MAX];
-	char where[PROC_PATH_MAX + 8];
+	char where[sizeof(sa.sun_path) + 8];
 	char fdarg[32];
 	struct uvfio_container *c;
 	struct uvfio_device *d;
