@@ -151,6 +151,7 @@ struct uvfio_dev {
 	unsigned int num_regions;
 	bool has_pcie;
 	bool has_msix;
+	unsigned int msix_cap_off;
 	struct uvfio_pcicfg_msix_layout msix;
 
 	/* Config-space events noted during a write, acted on after it. */

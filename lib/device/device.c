@@ -540,6 +540,7 @@ int uvfio_dev_add_cap_msix(struct uvfio_dev *dev, unsigned int nvec, unsigned in
 		return -EINVAL;
 	}
 	dev->msix = layout;
+	dev->msix_cap_off = (unsigned int)off;
 	dev->has_msix = true;
 	dev->irq.msix_fds = fds;
 	dev->irq.msix_count = nvec;

@@ -337,11 +337,47 @@ static bool vec_pending(struct uvfio_dev *dev, bool msix, unsigned int v)
 	return msix ? uvfio_pcicfg_msix_pending(dev->cfg, v) : uvfio_pcicfg_msi_pending(dev->cfg, v);
 }
 
+/*
+ * What the kernel's MSI-X set-up does to the function when vfio-pci enables
+ * or disables the index (pci_alloc_irq_vectors / pci_free_irq_vectors):
+ * MSI-X Enable in the capability, and the Mask Bit of each allocated
+ * vector's Vector Control cleared (set again on disable).  vfio-pci leaves
+ * the MSI-X capability unvirtualised, so the client sees these bits as the
+ * kernel left them; a client that emulates the table itself (QEMU) never
+ * writes ours, and its vectors must still fire.
+ */
+static void msix_hw_enable(struct uvfio_dev *dev, bool on)
+{
+	unsigned int off = dev->msix_cap_off + PCI_MSIX_FLAGS;
+	uint32_t vc = on ? 0 : PCI_MSIX_ENTRY_CTRL_MASKBIT;
+	uint16_t ctrl = 0;
+	unsigned int v;
+
+	if (!dev->has_msix || !dev->cfg)
+		return;
+	if (!uvfio_pcicfg_read(dev->cfg, off, &ctrl, sizeof(ctrl))) {
+		if (on)
+			ctrl |= PCI_MSIX_FLAGS_ENABLE;
+		else
+			ctrl &= (uint16_t)~PCI_MSIX_FLAGS_ENABLE;
+		uvfio_pcicfg_write(dev->cfg, off, &ctrl, sizeof(ctrl));
+	}
+	for (v = 0; v < dev->irq.nctx && v < dev->irq.msix_count; v++)
+		uvfio_pcicfg_msix_table_write(dev->cfg, v * PCI_MSIX_ENTRY_SIZE +
+							PCI_MSIX_ENTRY_VECTOR_CTRL,
+					      &vc, sizeof(vc));
+	/* Our own writes: nothing pending to re-check beyond what follows. */
+	dev->ev_recheck_vectors = false;
+}
+
 /* vfio_msi_disable(): every vector's eventfd goes, the index is off. */
 static void msi_disable(struct uvfio_dev *dev)
 {
 	struct dev_irqs *irq = &dev->irq;
 	unsigned int i;
+
+	if (irq->mode == VFIO_PCI_MSIX_IRQ_INDEX)
+		msix_hw_enable(dev, false);
 
 	for (i = 0; i < 32; i++)
 		close_fd(&irq->msi_fds[i]);
@@ -406,6 +442,8 @@ static int msi_trigger(struct uvfio_dev *dev, unsigned int index, unsigned int s
 			close_fd(&vfds[start + i]);
 			vfds[start + i] = take_fd(fds, nfds, i);
 		}
+		if (!is_index && msix)
+			msix_hw_enable(dev, true);
 		dev_irq_recheck_vectors(dev);
 		return 0;
 	}
@@ -622,4 +660,10 @@ void dev_irq_reset(struct uvfio_dev *dev)
 		(uvfio_pcicfg_command(dev->cfg) & PCI_COMMAND_INTX_DISABLE) != 0;
 	if (dev->id.irq_pin)
 		uvfio_pcicfg_set_intx_status(dev->cfg, false);
+	/*
+	 * The kernel's reset restores the MSI-X state it programmed
+	 * (pci_restore_state), so vectors enabled through SET_IRQS keep firing.
+	 */
+	if (irq->mode == VFIO_PCI_MSIX_IRQ_INDEX)
+		msix_hw_enable(dev, true);
 }
