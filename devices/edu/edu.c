@@ -51,6 +51,8 @@ struct edu {
 	/* A deferred item is outstanding: never queue a second one. */
 	bool factorial_queued;
 	bool dma_queued;
+	/* The interrupt mode when the INTx line was last driven: MSI or not. */
+	bool msi_seen;
 	/*
 	 * Bumped by reset: a DMA that waited on the client across a reset must
 	 * not complete into the fresh state.
@@ -103,10 +105,29 @@ static bool edu_msi_enabled(struct edu *edu)
  */
 static void edu_update_intx(struct edu *edu)
 {
-	bool level = edu->irq_status != 0 && !edu_msi_enabled(edu);
+	bool level;
+
+	edu->msi_seen = edu_msi_enabled(edu);
+	level = edu->irq_status != 0 && !edu->msi_seen;
 
 	/* -ENODEV only without an interrupt pin, and edu has INTA. */
 	(void)uvfio_dev_intx_set_level(edu->dev, level);
+}
+
+/*
+ * The model hears of no interrupt-mode change (SET_IRQS, a client leaving),
+ * so the line is brought up to date on every register access: a driver that
+ * switches from MSI back to INTx with status still set gets its INTx at its
+ * next access, as a level-triggered line would give it.
+ */
+static void edu_sync_intx(struct edu *edu)
+{
+	bool msi = edu_msi_enabled(edu);
+
+	if (msi != edu->msi_seen) {
+		edu->msi_seen = msi;
+		edu_update_intx(edu);
+	}
 }
 
 /* edu.rst "IRQ controller": OR @val into interrupt status and raise. */
@@ -398,6 +419,7 @@ static ssize_t edu_mmio_read(struct uvfio_dev *dev, void *priv, uint64_t off, vo
 	uint64_t val;
 
 	(void)dev;
+	edu_sync_intx(edu);
 	memset(buf, 0xff, len);
 	if (!edu_access_ok(off, len) || !edu_reg_read(edu, off, &val))
 		return (ssize_t)len;
@@ -420,6 +442,7 @@ static ssize_t edu_mmio_write(struct uvfio_dev *dev, void *priv, uint64_t off, c
 	struct edu *edu = priv;
 
 	(void)dev;
+	edu_sync_intx(edu);
 	/* Accesses of other widths are ignored (edu.rst "MMIO area spec"). */
 	if (!edu_access_ok(off, len))
 		return (ssize_t)len;

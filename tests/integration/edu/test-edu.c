@@ -784,7 +784,12 @@ static void test_reconnect_keeps_state(void **state)
 	assert_int_equal(uvfio_bar_read64(fx->d, 0, REG_DMA_COUNT), 123);
 	assert_int_equal(rd(fx, REG_STATUS), STATUS_FACT_IRQ);
 	assert_int_equal(rd(fx, REG_IRQ_STATUS), 0x8);
+	/* The line is still up: the new client's INTx fires once enabled. */
+	enable_irq(fx, VFIO_PCI_INTX_IRQ_INDEX);
+	expect_irq(fx);
 	wr(fx, REG_IRQ_ACK, 0x8);
+	assert_int_equal(uvfio_irq_unmask(fx->d, VFIO_PCI_INTX_IRQ_INDEX, 0), 0);
+	expect_no_irq(fx);
 	assert_int_equal(uvfio_dma_alloc(fx->c, EDU_BUF_SIZE, 0, &buf), 0);
 	check_edu_buffer(fx, buf, 0x99);
 	uvfio_dma_free(fx->c, buf);
@@ -862,6 +867,26 @@ static void test_irq_mode_switch(void **state)
 	wr(fx, REG_IRQ_RAISE, 0x2);
 	expect_irq(fx);
 	wr(fx, REG_IRQ_ACK, 0x2);
+	assert_int_equal(uvfio_irq_unmask(fx->d, VFIO_PCI_INTX_IRQ_INDEX, 0), 0);
+
+	/*
+	 * Status left set under MSI, then back to INTx: the level line is up,
+	 * so INTx fires (at the device's next register access, edu.c).
+	 */
+	assert_int_equal(uvfio_irq_disable(fx->d, VFIO_PCI_INTX_IRQ_INDEX), 0);
+	msi_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	assert_true(msi_efd >= 0);
+	assert_int_equal(uvfio_irq_enable(fx->d, VFIO_PCI_MSI_IRQ_INDEX, 0, 1, &msi_efd), 0);
+	wr(fx, REG_IRQ_RAISE, 0x8);
+	assert_true(uvfio_irq_wait(fx->d, msi_efd, TIMEOUT_MS) > 0);
+	assert_int_equal(uvfio_irq_disable(fx->d, VFIO_PCI_MSI_IRQ_INDEX), 0);
+	close(msi_efd);
+	assert_int_equal(uvfio_irq_enable(fx->d, VFIO_PCI_INTX_IRQ_INDEX, 0, 1, &fx->efd), 0);
+	assert_int_equal(rd(fx, REG_IRQ_STATUS), 0x8);
+	expect_irq(fx);
+	wr(fx, REG_IRQ_ACK, 0x8);
+	assert_int_equal(uvfio_irq_unmask(fx->d, VFIO_PCI_INTX_IRQ_INDEX, 0), 0);
+	expect_no_irq(fx);
 }
 
 static const struct CMUnitTest tests[] = {
