@@ -6,7 +6,7 @@
  * behind the kernel's vfio-pci.
  *
  *   uvfio-edu [--irq msi|intx] [--dma-size BYTES] [--factorial N]...
- *             [--dma-no-fd] [-v] DEVICE
+ *             [--dma-no-fd] [-v] [DEVICE]
  *
  * stdout is deterministic (no addresses, timings or backend names), so runs on
  * two backends can be diffed; -v adds diagnostics on stderr.
@@ -463,11 +463,14 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: uvfio-edu [--irq msi|intx] [--dma-size BYTES] [--factorial N]...\n"
-		"                 [--dma-no-fd] [-v] DEVICE\n"
+		"                 [--dma-no-fd] [-v] [DEVICE]\n"
 		"Drive an edu device (QEMU's 1234:11e8) and check what it does.\n"
-		"  DEVICE             unix:PATH (vfio-user) or a PCI address (vfio-pci)\n"
+		"  DEVICE             unix:PATH (vfio-user) or a PCI address (vfio-pci);\n"
+		"                     without it, the first edu bound to vfio-pci or\n"
+		"                     named in $" UVFIO_DEVICES_ENV "\n"
 		"  --irq msi|intx     take completion interrupts (default: poll)\n"
-		"  --dma-size BYTES   bytes per DMA, 1..4096 (default 4096)\n"
+		"  --dma-size BYTES   bytes per DMA, 1..4096 (default 4096; QEMU 7.2's edu\n"
+		"                     needs 2048 or less, docs/edu.md)\n"
 		"  --factorial N      compute N! (repeatable; default 5 10 12)\n"
 		"  --dma-no-fd        DMA buffers without an fd: the server reaches them\n"
 		"                     by vfio-user DMA messages\n"
@@ -493,6 +496,100 @@ static void log_stderr(void *opaque, int level, const char *msg)
 	fprintf(stderr, "uvfio-edu: [%d] %s\n", level, msg);
 }
 
+struct options {
+	uint32_t factorials[MAX_FACTORIALS];
+	unsigned int nfact;
+	uint32_t dma_size;
+	unsigned int dma_flags;
+};
+
+/* Everything, on an open device; the outcome is in edu->failures. */
+static void drive(struct edu *edu, const struct options *o, bool bar_mapped)
+{
+	struct uvfio_region_info ri;
+	uint16_t vendor;
+	uint16_t device;
+	uint8_t rev;
+	void *bar;
+	int rc;
+
+	rc = uvfio_config_read16(edu->d, PCI_VENDOR_ID, &vendor);
+	if (rc == 0)
+		rc = uvfio_config_read16(edu->d, PCI_DEVICE_ID, &device);
+	if (rc == 0)
+		rc = uvfio_config_read8(edu->d, PCI_REVISION_ID, &rev);
+	if (!check(edu, rc == 0, "config space: %s", strerror(-rc)))
+		return;
+	if (!check(edu, vendor == EDU_VENDOR && device == EDU_DEVICE,
+		   "device %04x:%04x is not an edu (%04x:%04x)", vendor, device, EDU_VENDOR,
+		   EDU_DEVICE))
+		return;
+	printf("edu: device %04x:%04x revision 0x%02x\n", vendor, device, rev);
+
+	rc = uvfio_region_get_info(edu->d, VFIO_PCI_BAR0_REGION_INDEX, &ri);
+	if (!check(edu, rc == 0 && ri.size >= EDU_BAR_SIZE, "BAR0: %s, %" PRIu64 " bytes",
+		   rc ? strerror(-rc) : "too small", rc ? 0 : ri.size))
+		return;
+	rc = uvfio_device_enable(edu->d);
+	if (!check(edu, rc == 0, "enable memory and bus master: %s", strerror(-rc)))
+		return;
+	/* A trapped BAR is not mmap-able: uvfio_bar_* then use region access. */
+	if (!bar_mapped) {
+		rc = uvfio_region_mmap(edu->d, VFIO_PCI_BAR0_REGION_INDEX, &bar);
+		bar_mapped = rc == 0;
+	}
+	info(edu, "BAR0 %s", bar_mapped ? "mapped" : "accessed by region read/write");
+	rc = uvfio_device_set_dma_mask(edu->d, EDU_DMA_BITS);
+	if (!check(edu, rc == 0, "DMA mask of %d bits: %s", EDU_DMA_BITS, strerror(-rc)))
+		return;
+
+	test_ident(edu);
+	quiesce(edu);
+	if (setup_irq(edu) == 0) {
+		test_liveness(edu);
+		for (unsigned int i = 0; i < o->nfact; i++)
+			test_factorial(edu, o->factorials[i]);
+		test_raise_ack(edu);
+		run_dma(edu, o->dma_size, o->dma_flags);
+		wr32(edu, REG_STATUS, 0);
+		if (edu->irq != IRQ_NONE)
+			printf("edu: interrupts received: %" PRIu64 " (%s)\n", edu->irqs,
+			       irq_name(edu->irq));
+	}
+	if (edu->irq != IRQ_NONE && edu->efd >= 0) {
+		uvfio_irq_disable(edu->d, edu->irq_index);
+		close(edu->efd);
+		edu->efd = -1;
+	}
+}
+
+/*
+ * Without a DEVICE, find one the way a PCI driver is bound: the driver model
+ * matches this id table against devices bound to vfio-pci and the entries of
+ * $UVFIO_DEVICES.  The first edu is taken; others are declined.
+ */
+static const struct uvfio_pci_device_id edu_ids[] = {
+	{ UVFIO_PCI_DEVICE(EDU_VENDOR, EDU_DEVICE) },
+	{ 0 },
+};
+
+static struct uvfio_pci_dev *probed;
+
+static int edu_probe(struct uvfio_pci_dev *pdev, const struct uvfio_pci_device_id *id)
+{
+	(void)id;
+	if (probed)
+		return -EBUSY;
+	probed = pdev;
+	return 0;
+}
+
+static const struct uvfio_pci_driver edu_pci_driver = {
+	.name = "uvfio-edu",
+	.id_table = edu_ids,
+	.probe = edu_probe,
+};
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -506,16 +603,9 @@ int main(int argc, char **argv)
 	};
 	static const uint32_t default_factorials[] = { 5, 10, 12 };
 	struct edu edu = { .irq = IRQ_NONE, .efd = -1 };
-	uint32_t factorials[MAX_FACTORIALS];
-	unsigned int nfact = 0;
-	uint32_t dma_size = EDU_DMA_BUF_SIZE;
-	unsigned int dma_flags = 0;
-	struct uvfio_region_info ri;
-	const char *where;
-	void *bar;
-	uint16_t vendor;
-	uint16_t device;
-	uint8_t rev;
+	struct options o = { .dma_size = EDU_DMA_BUF_SIZE };
+	struct uvfio_pci_bus *bus = NULL;
+	const char *where = NULL;
 	int opt;
 	int rc;
 
@@ -532,25 +622,26 @@ int main(int argc, char **argv)
 			}
 			break;
 		case 's':
-			if (!parse_u32(optarg, &dma_size) || dma_size < 1 ||
-			    dma_size > EDU_DMA_BUF_SIZE) {
+			if (!parse_u32(optarg, &o.dma_size) || o.dma_size < 1 ||
+			    o.dma_size > EDU_DMA_BUF_SIZE) {
 				fprintf(stderr, "uvfio-edu: --dma-size takes 1..%d\n",
 					EDU_DMA_BUF_SIZE);
 				return 2;
 			}
 			break;
 		case 'f':
-			if (nfact == MAX_FACTORIALS || !parse_u32(optarg, &factorials[nfact])) {
+			if (o.nfact == MAX_FACTORIALS ||
+			    !parse_u32(optarg, &o.factorials[o.nfact])) {
 				fprintf(stderr,
 					"uvfio-edu: --factorial takes a 32-bit number, at most "
 					"%d times\n",
 					MAX_FACTORIALS);
 				return 2;
 			}
-			nfact++;
+			o.nfact++;
 			break;
 		case 'n':
-			dma_flags |= UVFIO_DMA_NO_FD;
+			o.dma_flags |= UVFIO_DMA_NO_FD;
 			break;
 		case 'v':
 			edu.verbose = true;
@@ -563,14 +654,15 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind != argc - 1) {
+	if (optind < argc - 1) {
 		usage(stderr);
 		return 2;
 	}
-	where = argv[optind];
-	if (!nfact) {
-		nfact = sizeof(default_factorials) / sizeof(default_factorials[0]);
-		memcpy(factorials, default_factorials, sizeof(default_factorials));
+	if (optind == argc - 1)
+		where = argv[optind];
+	if (!o.nfact) {
+		o.nfact = sizeof(default_factorials) / sizeof(default_factorials[0]);
+		memcpy(o.factorials, default_factorials, sizeof(default_factorials));
 	}
 
 	rc = uvfio_container_create(&edu.c);
@@ -580,64 +672,44 @@ int main(int argc, char **argv)
 	}
 	if (edu.verbose)
 		uvfio_container_set_log(edu.c, log_stderr, NULL);
-	rc = uvfio_device_open(edu.c, where, &edu.d);
-	if (rc < 0) {
-		fprintf(stderr, "uvfio-edu: cannot open %s: %s%s%s\n", where, strerror(-rc),
-			*uvfio_last_error() ? ": " : "", uvfio_last_error());
-		uvfio_container_destroy(edu.c);
-		return 1;
+
+	if (where) {
+		rc = uvfio_device_open(edu.c, where, &edu.d);
+		if (rc < 0) {
+			fprintf(stderr, "uvfio-edu: cannot open %s: %s%s%s\n", where,
+				strerror(-rc), *uvfio_last_error() ? ": " : "",
+				uvfio_last_error());
+			uvfio_container_destroy(edu.c);
+			return 1;
+		}
+	} else {
+		rc = uvfio_pci_bus_create(edu.c, NULL, NULL, &bus);
+		if (rc == 0)
+			rc = uvfio_pci_bus_register(bus, &edu_pci_driver);
+		if (rc < 0 || !probed) {
+			if (rc < 0)
+				fprintf(stderr, "uvfio-edu: no edu device: %s%s%s\n", strerror(-rc),
+					*uvfio_last_error() ? ": " : "", uvfio_last_error());
+			else
+				fprintf(stderr,
+					"uvfio-edu: no edu device bound to vfio-pci or named in "
+					"$" UVFIO_DEVICES_ENV "\n");
+			if (bus)
+				uvfio_pci_bus_destroy(bus);
+			uvfio_container_destroy(edu.c);
+			return 1;
+		}
+		edu.d = probed->dev;
 	}
 	info(&edu, "opened %s (%s backend)", uvfio_device_name(edu.d),
 	     uvfio_device_backend(edu.d));
 
-	rc = uvfio_config_read16(edu.d, PCI_VENDOR_ID, &vendor);
-	if (rc == 0)
-		rc = uvfio_config_read16(edu.d, PCI_DEVICE_ID, &device);
-	if (rc == 0)
-		rc = uvfio_config_read8(edu.d, PCI_REVISION_ID, &rev);
-	if (!check(&edu, rc == 0, "config space: %s", strerror(-rc)))
-		goto out_close;
-	if (!check(&edu, vendor == EDU_VENDOR && device == EDU_DEVICE,
-		   "device %04x:%04x is not an edu (%04x:%04x)", vendor, device, EDU_VENDOR,
-		   EDU_DEVICE))
-		goto out_close;
-	printf("edu: device %04x:%04x revision 0x%02x\n", vendor, device, rev);
+	drive(&edu, &o, probed && probed->bar[0]);
 
-	rc = uvfio_region_get_info(edu.d, VFIO_PCI_BAR0_REGION_INDEX, &ri);
-	if (!check(&edu, rc == 0 && ri.size >= EDU_BAR_SIZE, "BAR0: %s, %" PRIu64 " bytes",
-		   rc ? strerror(-rc) : "too small", rc ? 0 : ri.size))
-		goto out_close;
-	rc = uvfio_device_enable(edu.d);
-	if (!check(&edu, rc == 0, "enable memory and bus master: %s", strerror(-rc)))
-		goto out_close;
-	/* A trapped BAR is not mmap-able: uvfio_bar_* then use region access. */
-	rc = uvfio_region_mmap(edu.d, VFIO_PCI_BAR0_REGION_INDEX, &bar);
-	info(&edu, "BAR0 %s", rc == 0 ? "mapped" : "accessed by region read/write");
-	rc = uvfio_device_set_dma_mask(edu.d, EDU_DMA_BITS);
-	if (!check(&edu, rc == 0, "DMA mask of %d bits: %s", EDU_DMA_BITS, strerror(-rc)))
-		goto out_close;
-
-	test_ident(&edu);
-	quiesce(&edu);
-	if (setup_irq(&edu) < 0)
-		goto out_irq;
-	test_liveness(&edu);
-	for (unsigned int i = 0; i < nfact; i++)
-		test_factorial(&edu, factorials[i]);
-	test_raise_ack(&edu);
-	run_dma(&edu, dma_size, dma_flags);
-	wr32(&edu, REG_STATUS, 0);
-	if (edu.irq != IRQ_NONE)
-		printf("edu: interrupts received: %" PRIu64 " (%s)\n", edu.irqs,
-		       irq_name(edu.irq));
-
-out_irq:
-	if (edu.irq != IRQ_NONE && edu.efd >= 0) {
-		uvfio_irq_disable(edu.d, edu.irq_index);
-		close(edu.efd);
-	}
-out_close:
-	uvfio_device_close(edu.d);
+	if (bus)
+		uvfio_pci_bus_destroy(bus); /* closes the device */
+	else
+		uvfio_device_close(edu.d);
 	uvfio_container_destroy(edu.c);
 	if (edu.failures) {
 		printf("edu: %u of %u checks FAILED\n", edu.failures, edu.checks);

@@ -258,7 +258,7 @@ static void test_edu_bad_args(void **state)
 	assert_int_equal(edu_run(s->where, bad_fact, 2), 2);
 	assert_int_equal(edu_run(s->where, extra, 1), 2);
 	{
-		char *argv[] = { UVFIO_EDU_PATH, NULL };
+		char *argv[] = { UVFIO_EDU_PATH, "unix:/a", "unix:/b", NULL };
 
 		assert_int_equal(run_cmd(argv, out, sizeof(out), err, sizeof(err), RUN_MS), 2);
 	}
@@ -271,6 +271,32 @@ static void test_edu_bad_args(void **state)
 	/* No such device: exit 1, saying so. */
 	assert_int_equal(edu_run("unix:/nonexistent/edu.sock", NULL, 0), 1);
 	assert_non_null(strstr(err, "cannot open unix:/nonexistent/edu.sock"));
+}
+
+/*
+ * No DEVICE: the PCI driver model finds the edu among $UVFIO_DEVICES (and
+ * devices bound to vfio-pci, none here), with the same output.
+ */
+static void test_edu_found_by_driver_model(void **state)
+{
+	struct served *s = *state;
+	char *opts[] = { "--irq", "msi" };
+	char *argv[] = { UVFIO_EDU_PATH, "--irq", "msi", NULL };
+	char *first = malloc(OUT_SIZE);
+
+	assert_non_null(first);
+	expect_edu_ok(s->where, opts, 2);
+	strcpy(first, out);
+	assert_int_equal(setenv("UVFIO_DEVICES", s->where, 1), 0);
+	assert_int_equal(run_cmd(argv, out, sizeof(out), err, sizeof(err), RUN_MS), 0);
+	assert_string_equal(first, out);
+	/* Nothing to find: exit 1, saying so. */
+	unsetenv("UVFIO_DEVICES");
+	if (access("/sys/bus/pci/drivers/vfio-pci", F_OK) != 0) {
+		assert_int_equal(run_cmd(argv, out, sizeof(out), err, sizeof(err), RUN_MS), 1);
+		assert_non_null(strstr(err, "no edu device"));
+	}
+	free(first);
 }
 
 /* Not an edu: a second client is refused, and the driver says so. */
@@ -300,6 +326,8 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test_setup_teardown(test_edu_small_dma, serve_setup, serve_teardown),
 	cmocka_unit_test_setup_teardown(test_edu_bad_args, serve_setup, serve_teardown),
 	cmocka_unit_test_setup_teardown(test_edu_busy, serve_setup, serve_teardown),
+	cmocka_unit_test_setup_teardown(test_edu_found_by_driver_model, serve_setup,
+					serve_teardown),
 };
 
 UVFIO_TEST_MAIN(tests)
