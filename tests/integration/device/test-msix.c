@@ -35,7 +35,7 @@ struct fx {
 	bool msix_on;
 };
 
-static int setup(void **state)
+static int setup_limited(void **state, uint32_t max_msg_fds)
 {
 	struct fx *fx = calloc(1, sizeof(*fx));
 
@@ -43,7 +43,7 @@ static int setup(void **state)
 		return -1;
 	for (int i = 0; i < TM_NVEC; i++)
 		fx->efd[i] = -1;
-	if (tmodel_start(&fx->tm) < 0)
+	if (tmodel_start(&fx->tm, max_msg_fds) < 0)
 		goto err_free;
 	if (open_device(fx->tm.where, &fx->c, &fx->d) < 0) {
 		fprintf(stderr, "open %s: %s\n", fx->tm.where, uvfio_last_error());
@@ -62,6 +62,17 @@ err_stop:
 err_free:
 	free(fx);
 	return -1;
+}
+
+static int setup(void **state)
+{
+	return setup_limited(state, 0);
+}
+
+/* A server taking 3 fds per message: the client sends eventfds in chunks. */
+static int setup_3fds(void **state)
+{
+	return setup_limited(state, 3);
 }
 
 static int teardown(void **state)
@@ -112,7 +123,7 @@ static void unmask_all(struct fx *fx)
 		set_vector_mask(fx, v, false);
 }
 
-static void enable_msix(struct fx *fx)
+static void enable_msix_only(struct fx *fx)
 {
 	for (int i = 0; i < TM_NVEC; i++) {
 		fx->efd[i] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -121,6 +132,11 @@ static void enable_msix(struct fx *fx)
 	assert_int_equal(uvfio_irq_enable(fx->d, VFIO_PCI_MSIX_IRQ_INDEX, 0, TM_NVEC, fx->efd),
 			 0);
 	fx->msix_on = true;
+}
+
+static void enable_msix(struct fx *fx)
+{
+	enable_msix_only(fx);
 	unmask_all(fx);
 }
 
@@ -302,6 +318,46 @@ static void test_msix_vectors(void **state)
 	expect_only(fx, -1);
 }
 
+/*
+ * SET_IRQS alone is enough, as on the kernel's vfio-pci: the kernel's MSI-X
+ * set-up enables the capability and unmasks the vectors it allocated, and a
+ * client that emulates the table itself (QEMU) never writes ours.
+ */
+static void test_msix_set_irqs_alone(void **state)
+{
+	struct fx *fx = *state;
+	uint16_t flags;
+
+	enable_msix_only(fx);
+	assert_int_equal(
+		uvfio_config_read16(fx->d, (unsigned int)msix_cap(fx) + PCI_MSIX_FLAGS, &flags), 0);
+	assert_true(flags & PCI_MSIX_FLAGS_ENABLE);
+	for (int v = TM_NVEC - 1; v >= 0; v--) {
+		assert_int_equal(trigger(fx, (uint32_t)v), 0);
+		expect_only(fx, v);
+	}
+	assert_int_equal(uvfio_irq_disable(fx->d, VFIO_PCI_MSIX_IRQ_INDEX), 0);
+	fx->msix_on = false;
+	assert_int_equal(
+		uvfio_config_read16(fx->d, (unsigned int)msix_cap(fx) + PCI_MSIX_FLAGS, &flags), 0);
+	assert_false(flags & PCI_MSIX_FLAGS_ENABLE);
+}
+
+/*
+ * More vectors than the server takes fds per message: the client sends the
+ * eventfds in chunks (contract §5.7, as QEMU does) and every vector works.
+ */
+static void test_msix_fd_chunks(void **state)
+{
+	struct fx *fx = *state;
+
+	enable_msix(fx);
+	for (int v = 0; v < TM_NVEC; v++) {
+		assert_int_equal(trigger(fx, (uint32_t)v), 0);
+		expect_only(fx, v);
+	}
+}
+
 /* An fd of -1 leaves a vector unbound (driver.h uvfio_irq_enable). */
 static void test_msix_unbound_vector(void **state)
 {
@@ -426,6 +482,8 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test_setup_teardown(test_sparse_areas, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_sparse_mmap, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_msix_vectors, setup, teardown),
+	cmocka_unit_test_setup_teardown(test_msix_set_irqs_alone, setup, teardown),
+	cmocka_unit_test_setup_teardown(test_msix_fd_chunks, setup_3fds, teardown),
 	cmocka_unit_test_setup_teardown(test_msix_unbound_vector, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_msix_mask_table, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_msix_function_mask, setup, teardown),

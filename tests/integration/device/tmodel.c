@@ -117,7 +117,7 @@ static void *tm_thread(void *arg)
 	return NULL;
 }
 
-int tmodel_start(struct tmodel *tm)
+int tmodel_start(struct tmodel *tm, uint32_t max_msg_fds)
 {
 	static const struct uvfio_dev_pci_id id = {
 		.vendor = TM_VENDOR,
@@ -142,6 +142,13 @@ int tmodel_start(struct tmodel *tm)
 	rc = uvfio_dev_create(&tm_ops, tm, &id, UVFIO_DEV_PCIE, &tm->dev);
 	if (rc < 0)
 		goto err_rmdir;
+	if (max_msg_fds) {
+		struct uvfio_dev_limits lim = { .max_msg_fds = max_msg_fds };
+
+		rc = uvfio_dev_set_limits(tm->dev, &lim);
+		if (rc < 0)
+			goto err_destroy;
+	}
 	rc = uvfio_dev_setup_bar_mem(tm->dev, 0, TM_BAR0_SIZE,
 				     PCI_BASE_ADDRESS_SPACE_MEMORY | PCI_BASE_ADDRESS_MEM_TYPE_32,
 				     -1, 0, &mapping);

@@ -57,8 +57,12 @@ struct tmodel {
 	uint32_t triggers;
 };
 
-/* tmodel_start() - build the device and serve it on a thread. 0 or -errno. */
-int tmodel_start(struct tmodel *tm);
+/*
+ * tmodel_start() - build the device and serve it on a thread.
+ * @max_msg_fds: the limit reported in negotiation, 0 for the default.
+ * Return: 0 or -errno.
+ */
+int tmodel_start(struct tmodel *tm, uint32_t max_msg_fds);
 /* tmodel_stop() - stop, join, free.  Return: uvfio_dev_run()'s result. */
 int tmodel_stop(struct tmodel *tm);
 
