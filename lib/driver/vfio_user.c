@@ -683,24 +683,52 @@ static int vu_set_irqs(struct uvfio_device *d, const struct vfio_irq_set *set, c
 
 	/*
 	 * Eventfds travel in SCM_RIGHTS, at most the server's max_msg_fds per
-	 * message; a chunk is all valid fds or all -1 slots, the latter sent
-	 * with no fds, which de-assigns them (QEMU does the same; contract §5.7).
+	 * message, and an fd of -1 cannot travel at all.  All valid and few
+	 * enough: one message, as the kernel ioctl.  Otherwise: first the
+	 * whole range with no fds (de-assign all, which on a disabled index
+	 * enables it with start + count vectors, as vfio_msi_enable() does),
+	 * then each run of valid fds in chunks of max_msg_fds.  A server with
+	 * the kernel's semantics (no growth after enable) then accepts every
+	 * chunk; QEMU sends the same chunks without the first message
+	 * (contract §5.7), so contract-following servers accept it too.
 	 */
-	while (i < set->count) {
-		bool valid = efds[i] >= 0;
-		uint32_t n = 1;
-		int ret;
+	{
+		bool all_valid = true;
+		bool any_valid = false;
 
-		while (i + n < set->count && (efds[i + n] >= 0) == valid &&
-		       (!valid || n < v->peer.max_msg_fds))
-			n++;
-		if (valid && !v->peer.max_msg_fds)
+		for (i = 0; i < set->count; i++) {
+			if (efds[i] < 0)
+				all_valid = false;
+			else
+				any_valid = true;
+		}
+		if (all_valid && set->count <= v->peer.max_msg_fds)
+			return send_set_irqs(v, set, set->start, set->count, NULL, 0, efds,
+					     set->count);
+		if (any_valid && !v->peer.max_msg_fds)
 			return uvfio_fail(-ENOTSUP,
 					  "%s: the server accepts no fds (max_msg_fds 0), so no "
 					  "eventfds",
 					  d->name);
-		ret = send_set_irqs(v, set, set->start + i, n, NULL, 0, valid ? efds + i : NULL,
-				    valid ? n : 0);
+	}
+	{
+		int ret = send_set_irqs(v, set, set->start, set->count, NULL, 0, NULL, 0);
+
+		if (ret)
+			return ret;
+	}
+	i = 0;
+	while (i < set->count) {
+		uint32_t n = 0;
+		int ret;
+
+		if (efds[i] < 0) {
+			i++;
+			continue;
+		}
+		while (i + n < set->count && efds[i + n] >= 0 && n < v->peer.max_msg_fds)
+			n++;
+		ret = send_set_irqs(v, set, set->start + i, n, NULL, 0, efds + i, n);
 		if (ret)
 			return ret;
 		i += n;

@@ -1107,13 +1107,16 @@ static void test_irqs(void **state)
 	fds[3] = -1;
 	fds[4] = efd[4];
 	n0 = atomic_load(&s->nirqlog);
-	/* Server takes 2 fds per message: [0,1] [2] [3: none] [4]. */
+	/*
+	 * Server takes 2 fds per message: the whole range without fds first
+	 * (enables 5 vectors on a kernel-like server), then [0,1] [2] [4].
+	 */
 	assert_int_equal(uvfio_irq_enable(d, VFIO_PCI_MSI_IRQ_INDEX, 0, 5, fds), 0);
 	assert_int_equal(atomic_load(&s->nirqlog) - n0, 4);
 	{
 		static const struct {
 			uint32_t start, count, nfds;
-		} want[4] = { { 0, 2, 2 }, { 2, 1, 1 }, { 3, 1, 0 }, { 4, 1, 1 } };
+		} want[4] = { { 0, 5, 0 }, { 0, 2, 2 }, { 2, 1, 1 }, { 4, 1, 1 } };
 
 		for (i = 0; i < 4; i++) {
 			struct irq_rec *r = &s->irqlog[n0 + i];
@@ -1126,6 +1129,11 @@ static void test_irqs(void **state)
 			assert_int_equal(r->nfds, want[i].nfds);
 		}
 	}
+	/* All valid and within max_msg_fds: a single message. */
+	n0 = atomic_load(&s->nirqlog);
+	assert_int_equal(uvfio_irq_enable(d, VFIO_PCI_MSI_IRQ_INDEX, 0, 2, fds), 0);
+	assert_int_equal(atomic_load(&s->nirqlog) - n0, 1);
+	assert_int_equal(s->irqlog[n0].nfds, 2);
 	/* Loopback trigger reaches the eventfd the server holds. */
 	assert_int_equal(uvfio_irq_trigger(d, VFIO_PCI_MSI_IRQ_INDEX, 4), 0);
 	assert_int_equal(uvfio_irq_wait(d, efd[4], 2000), 1);
