@@ -458,21 +458,19 @@ static void test_msix_table_rw(void **state)
 	for (int vec = 0; vec < TM_NVEC; vec++) {
 		uint32_t lo = 0xfee00000u | (uint32_t)vec << 12;
 		uint32_t data = 0x4000u + (uint32_t)vec;
+		uint32_t addr_off = table_off(vec, PCI_MSIX_ENTRY_LOWER_ADDR);
+		uint32_t data_off = table_off(vec, PCI_MSIX_ENTRY_DATA);
 
-		assert_int_equal(uvfio_region_write(fx->d, BAR0,
-						    table_off(vec, PCI_MSIX_ENTRY_LOWER_ADDR), &lo, 4),
-				 0);
-		assert_int_equal(
-			uvfio_region_write(fx->d, BAR0, table_off(vec, PCI_MSIX_ENTRY_DATA), &data, 4),
-			0);
+		assert_int_equal(uvfio_region_write(fx->d, BAR0, addr_off, &lo, 4), 0);
+		assert_int_equal(uvfio_region_write(fx->d, BAR0, data_off, &data, 4), 0);
 	}
 	for (int vec = 0; vec < TM_NVEC; vec++) {
-		assert_int_equal(uvfio_region_read(fx->d, BAR0,
-						   table_off(vec, PCI_MSIX_ENTRY_LOWER_ADDR), &v, 4),
-				 0);
+		uint32_t addr_off = table_off(vec, PCI_MSIX_ENTRY_LOWER_ADDR);
+		uint32_t data_off = table_off(vec, PCI_MSIX_ENTRY_DATA);
+
+		assert_int_equal(uvfio_region_read(fx->d, BAR0, addr_off, &v, 4), 0);
 		assert_int_equal(v, 0xfee00000u | (uint32_t)vec << 12);
-		assert_int_equal(
-			uvfio_region_read(fx->d, BAR0, table_off(vec, PCI_MSIX_ENTRY_DATA), &v, 4), 0);
+		assert_int_equal(uvfio_region_read(fx->d, BAR0, data_off, &v, 4), 0);
 		assert_int_equal(v, 0x4000u + (uint32_t)vec);
 	}
 }
