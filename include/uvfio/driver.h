@@ -277,8 +277,9 @@ int64_t uvfio_irq_wait(struct uvfio_device *d, int efd, int timeout_ms);
 
 /**
  * uvfio_kernel_features() - which kernel VFIO interfaces exist here.
- * @bdf: a PCI address whose cdev (/sys/bus/pci/devices/BDF/vfio-dev) to look
- *       for, or NULL to look for /dev/vfio/devices.
+ * @bdf: a PCI address whose VFIO cdev to look for (/dev/vfio/devices/vfioN,
+ *       N from /sys/bus/pci/devices/BDF/vfio-dev/), or NULL to look for
+ *       /dev/vfio/devices.
  * @text: if not NULL, a one-line description of each interface, saying
  *        "not supported by this kernel" for an absent iommufd or cdev (the
  *        library uses the container/group API; iommufd is not used yet).

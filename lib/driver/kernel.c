@@ -783,35 +783,65 @@ static const struct uvfio_backend_ops kernel_ops = {
  * ---------------------------------------------------------------------------
  */
 
-static unsigned int features(const struct uvfio_sys_ops *sys, const char *bdf)
+struct vfio_dev_name {
+	char name[32];
+};
+
+static int first_vfio_dev(void *arg, const char *name)
+{
+	struct vfio_dev_name *n = arg;
+
+	if (strncmp(name, "vfio", 4) || strlen(name) >= sizeof(n->name))
+		return 0;
+	strcpy(n->name, name);
+	return 1;
+}
+
+/*
+ * cdev_path() - where @bdf's VFIO cdev would be: /dev/vfio/devices/vfioN,
+ * N from /sys/bus/pci/devices/BDF/vfio-dev/vfioN.  That sysfs node exists
+ * since Linux 6.1 whether or not the kernel has cdevs
+ * (CONFIG_VFIO_DEVICE_CDEV, 6.6+), so only the /dev node tells.
+ */
+static void cdev_path(const char *bdf, char *path, size_t len)
+{
+	struct vfio_dev_name n = { .name = "" };
+	char dir[128];
+
+	if (bdf) {
+		snprintf(dir, sizeof(dir), "/sys/bus/pci/devices/%s/vfio-dev", bdf);
+		if (uvfio_kernel_list_dir(dir, first_vfio_dev, &n) == 1) {
+			snprintf(path, len, "/dev/vfio/devices/%s", n.name);
+			return;
+		}
+	}
+	snprintf(path, len, "/dev/vfio/devices");
+}
+
+static unsigned int features(const struct uvfio_sys_ops *sys, const char *bdf, char *cdev,
+			     size_t len)
 {
 	unsigned int f = 0;
-	char path[128];
 
 	if (!sys->access(VFIO_CONTAINER_PATH, F_OK))
 		f |= UVFIO_KERNEL_VFIO_CONTAINER;
 	if (!sys->access(IOMMUFD_PATH, F_OK))
 		f |= UVFIO_KERNEL_IOMMUFD;
-	/* Linux 6.6+ (CONFIG_VFIO_DEVICE_CDEV): vfio-dev/vfioX per device. */
-	if (bdf)
-		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/vfio-dev", bdf);
-	else
-		snprintf(path, sizeof(path), "/dev/vfio/devices");
-	if (!sys->access(path, F_OK))
+	cdev_path(bdf, cdev, len);
+	if (!sys->access(cdev, F_OK))
 		f |= UVFIO_KERNEL_VFIO_CDEV;
 	return f;
 }
 
-static void describe_features(unsigned int f, const char *bdf, char *text, size_t len)
+static void describe_features(unsigned int f, const char *cdev, char *text, size_t len)
 {
 	snprintf(text, len,
 		 "VFIO container/group API (" VFIO_CONTAINER_PATH "): %s; iommufd (" IOMMUFD_PATH
-		 "): %s; VFIO cdev (%s%s%s): %s",
+		 "): %s; VFIO cdev (%s): %s",
 		 f & UVFIO_KERNEL_VFIO_CONTAINER ? "present, used" : "absent (modprobe vfio-pci)",
 		 f & UVFIO_KERNEL_IOMMUFD ? "present, not used yet (container API used)" :
 					    "not supported by this kernel",
-		 bdf ? "/sys/bus/pci/devices/" : "/dev/vfio/devices", bdf ? bdf : "",
-		 bdf ? "/vfio-dev" : "",
+		 cdev,
 		 f & UVFIO_KERNEL_VFIO_CDEV ? "present, not used yet (group API used)" :
 					      "not supported by this kernel");
 }
@@ -820,13 +850,14 @@ unsigned int uvfio_kernel_features(const char *bdf, char *text, size_t len)
 {
 	char norm[UVFIO_KERNEL_BDF_MAX];
 	const char *b = NULL;
+	char cdev[96];
 	unsigned int f;
 
 	if (bdf && !uvfio_kernel_parse_bdf(bdf, norm))
 		b = norm;
-	f = features(&uvfio_sys_default, b);
+	f = features(&uvfio_sys_default, b, cdev, sizeof(cdev));
 	if (text && len)
-		describe_features(f, b, text, len);
+		describe_features(f, cdev, text, len);
 	return f;
 }
 
@@ -836,6 +867,7 @@ int uvfio_kernel_backend_open(struct uvfio_device *d, const char *where)
 	struct kcontainer *kc = NULL;
 	struct kdev *kd;
 	char text[512];
+	char cdev[96];
 	int group;
 	int ret;
 
@@ -858,7 +890,7 @@ int uvfio_kernel_backend_open(struct uvfio_device *d, const char *where)
 	ret = uvfio_kernel_explain_open(kc->sys, kd->bdf, &group);
 	if (ret)
 		goto err_put;
-	describe_features(features(kc->sys, kd->bdf), kd->bdf, text, sizeof(text));
+	describe_features(features(kc->sys, kd->bdf, cdev, sizeof(cdev)), cdev, text, sizeof(text));
 	uvfio_log(c, LOG_INFO, "kernel: %s: %s", kd->bdf, text);
 
 	ret = container_open(kc);

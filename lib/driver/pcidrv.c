@@ -310,10 +310,14 @@ static int prepare(struct bound *b)
 	}
 	p->num_irqs = info.num_irqs;
 	for (i = 0; i < info.num_irqs && i < VFIO_PCI_NUM_IRQS; i++) {
-		ret = uvfio_irq_get_info(p->dev, i, &p->irq[i]);
-		if (ret)
-			return ret;
+		/*
+		 * vfio_pci_core.c: GET_IRQ_INFO of ERR is -EINVAL on a device
+		 * without PCIe: an index the device does not have (count 0).
+		 */
+		if (uvfio_irq_get_info(p->dev, i, &p->irq[i]))
+			memset(&p->irq[i], 0, sizeof(p->irq[i]));
 	}
+	uvfio_clear_error();
 	return 0;
 }
 

@@ -881,6 +881,19 @@ static int m_list_dir(const char *path, int (*fn)(void *arg, const char *name), 
 		}
 		return fn(arg, "new_id");
 	}
+	{
+		struct mock_device *d;
+		const char *rest;
+
+		/* Linux 6.1+: a vfio-dev/vfioN node whether or not cdevs exist. */
+		d = sysfs_dev(path, &rest);
+		if (d && !strcmp(rest, "vfio-dev") && uvfio_kernel_is_vfio_driver(d->driver)) {
+			char name[16];
+
+			snprintf(name, sizeof(name), "vfio%d", (int)(d - mock.dev));
+			return fn(arg, name);
+		}
+	}
 	if (sscanf(path, "/sys/kernel/iommu_groups/%d/devices", &g) == 1) {
 		for (i = 0; i < mock.ndev; i++) {
 			if (mock.dev[i].group != g)
