@@ -507,14 +507,15 @@ static int run(struct serial *s)
 	unsigned long last_tx = 0;
 	int dev_fd = uvfio_device_poll_fd(s->d);
 
+	/* Anything that arrived before interrupts were on. */
+	service(s);
 	if (s->o->bridge) {
 		fcntl(STDIN_FILENO, F_SETFL, fcntl(STDIN_FILENO, F_GETFL) | O_NONBLOCK);
 		raw_tty();
 	} else {
+		/* Queue the pattern and enable THRI: the THRE interrupt starts it. */
 		refill(s);
 	}
-	/* Anything that arrived before interrupts were on. */
-	service(s);
 
 	while (!finished(s)) {
 		struct pollfd pfd[3];
