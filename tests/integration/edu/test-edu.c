@@ -699,6 +699,26 @@ static void test_dma_mixed_fd(void **state)
 	uvfio_dma_free(fx->c, a);
 }
 
+/* type1 rules: a read-only mapping is read by the device, never written. */
+static void test_dma_readonly(void **state)
+{
+	struct fx *fx = *state;
+	struct uvfio_dma_buf *ro;
+	struct uvfio_dma_buf *rw;
+
+	enable_irq(fx, VFIO_PCI_MSI_IRQ_INDEX);
+	assert_int_equal(uvfio_dma_alloc(fx->c, EDU_BUF_SIZE, UVFIO_DMA_READONLY, &ro), 0);
+	assert_int_equal(uvfio_dma_alloc(fx->c, EDU_BUF_SIZE, 0, &rw), 0);
+	load_edu_buffer(fx, ro, 0x17);
+	check_edu_buffer(fx, rw, 0x17);
+	fill(ro->vaddr, EDU_BUF_SIZE, 0x18);
+	expect_refused(fx, EDU_BUF, ro->iova, EDU_BUF_SIZE, DMA_TO_RAM);
+	assert_true(filled(ro->vaddr, EDU_BUF_SIZE, 0x18));
+	check_edu_buffer(fx, rw, 0x17);
+	uvfio_dma_free(fx->c, rw);
+	uvfio_dma_free(fx->c, ro);
+}
+
 /* linux/pci_regs.h PCI_COMMAND_MASTER: no bus master, no DMA. */
 static void test_dma_bus_master_off(void **state)
 {
@@ -905,6 +925,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test_setup_teardown(test_dma_unmapped, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_dma_no_fd, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_dma_mixed_fd, setup, teardown),
+	cmocka_unit_test_setup_teardown(test_dma_readonly, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_dma_bus_master_off, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_reset, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_reconnect_keeps_state, setup, teardown),
