@@ -27,11 +27,10 @@
  * supported" and the core returns -ENOTSUP (or the errno documented below).
  *
  * Ownership map (who writes which file):
- *   - this header, container/device/dma/iova/regioninfo/error/sys.c,
- *     vfio_user.c, kernel_stub.c: the driver-library engineer.
- *   - kernel.c, kernel_*.c (container/group/device ioctls on /dev/vfio):
- *     the kernel-backend engineer; kernel_stub.c is removed from the build
- *     when kernel.c lands (it only defines uvfio_kernel_backend_open()).
+ *   - this header, container/device/iova/regioninfo/error/sys.c,
+ *     vfio_user.c: the driver-library engineer.
+ *   - kernel.c, kernel_*.c (container/group/device ioctls on /dev/vfio),
+ *     loop.c, pcidrv.c: the kernel-backend engineer.
  *
  * Threading: as driver.h says, a container and its devices are used from
  * one thread at a time; nothing here takes locks.
@@ -338,7 +337,6 @@ int uvfio_vfio_user_backend_open(struct uvfio_device *d, const char *path);
  * devices share it.  Explain failures in uvfio_last_error() (not bound to
  * vfio-pci and how to bind it, group not viable and which device spoils it,
  * /dev/vfio/N not accessible, no IOMMU).
- * lib/driver/kernel_stub.c returns -ENOTSUP until the real one lands.
  * Return: 0 or -errno.
  */
 int uvfio_kernel_backend_open(struct uvfio_device *d, const char *bdf);

@@ -69,7 +69,8 @@ static size_t put_sparse(struct rbuf *r, size_t at, uint32_t next, uint32_t nr_a
 	size_t end = at + sizeof(c) + n * sizeof(*areas);
 
 	memcpy(r->b + at, &c, sizeof(c));
-	memcpy(r->b + at + sizeof(c), areas, n * sizeof(*areas));
+	if (n)
+		memcpy(r->b + at + sizeof(c), areas, n * sizeof(*areas));
 	if (end > r->len)
 		r->len = end;
 	return end;
