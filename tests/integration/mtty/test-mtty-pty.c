@@ -196,6 +196,55 @@ static void test_rx_flow_control_16450(void **state)
 	close(fd);
 }
 
+/*
+ * Nobody reads the pty: once its buffers are full the transmit FIFO keeps
+ * what the pty refuses and THRE stays clear; when a reader drains the pty,
+ * every byte comes out, in order.
+ */
+static void test_tx_backpressure(void **state)
+{
+	struct rig *r = *state;
+	size_t sent = 0;
+	size_t got = 0;
+	uint8_t buf[4096];
+	int fd;
+
+	line_setup(r, 0);
+	/* THRE set: the FIFO takes 16 bytes at once, as a driver fills it. */
+	while (sent < (1u << 20)) {
+		int64_t end = now_ms() + 200;
+
+		while (!(rig_rd(r, 0, UART_LSR) & UART_LSR_THRE) && now_ms() < end)
+			sleep_ms(5);
+		if (!(rig_rd(r, 0, UART_LSR) & UART_LSR_THRE))
+			break;
+		for (int i = 0; i < 16; i++, sent++)
+			rig_wr(r, 0, UART_TX, (uint8_t)(sent % 251));
+	}
+	/* The pty holds some tens of KiB, not a MiB. */
+	print_message("pty took %zu bytes before THRE stayed clear\n", sent);
+	assert_true(sent < (1u << 20));
+	assert_false(rig_rd(r, 0, UART_LSR) & UART_LSR_TEMT);
+
+	fd = rig_open_pty(r, 0);
+	assert_true(fd >= 0);
+	while (got < sent) {
+		size_t want = sent - got < sizeof(buf) ? sent - got : sizeof(buf);
+		size_t n = fd_read_exact(fd, buf, want, WAIT_MS);
+
+		assert_true(n > 0);
+		for (size_t i = 0; i < n; i++)
+			assert_int_equal(buf[i], (got + i) % 251);
+		got += n;
+	}
+	assert_int_equal(got, sent);
+	/* Drained: THRE and TEMT again, and nothing more in the pty. */
+	assert_int_equal(rig_rd(r, 0, UART_LSR) & (UART_LSR_THRE | UART_LSR_TEMT),
+			 UART_LSR_THRE | UART_LSR_TEMT);
+	assert_int_equal(fd_read_exact(fd, buf, 1, 100), 0);
+	close(fd);
+}
+
 static void test_rx_interrupt_from_pty(void **state)
 {
 	struct rig *r = *state;
@@ -448,6 +497,7 @@ static const struct CMUnitTest tests[] = {
 	T1(test_all_byte_values),
 	T1(test_rx_flow_control),
 	T1(test_rx_flow_control_16450),
+	T1(test_tx_backpressure),
 	T1(test_rx_interrupt_from_pty),
 	T1(test_loopback_isolates_pty),
 	T2(test_two_ptys),
