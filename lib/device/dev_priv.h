@@ -30,6 +30,9 @@
 #define DEV_MAX_QUEUED 16
 /* QEMU's own timeout for a synchronous request (contract §2): 5000 ms. */
 #define DEV_DMA_TIMEOUT_MS 5000
+/* Longest a started message or a send may stall before we drop the client:
+ * QEMU's own request timeout (contract §2). */
+#define DEV_IO_TIMEOUT_MS 5000
 /* Messages handled per wake-up of the client socket before polling again. */
 #define DEV_MSG_BATCH 16
 

@@ -26,6 +26,7 @@
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -159,6 +160,10 @@ static size_t rxbuf_size_for(const struct uvfio_dev *dev)
 
 static int client_attach(struct uvfio_dev *dev, int fd)
 {
+	struct timeval tv = {
+		.tv_sec = DEV_IO_TIMEOUT_MS / 1000,
+		.tv_usec = (DEV_IO_TIMEOUT_MS % 1000) * 1000,
+	};
 	size_t want = rxbuf_size_for(dev);
 	int fl;
 	int ret;
@@ -171,8 +176,17 @@ static int client_attach(struct uvfio_dev *dev, int fd)
 			return -ENOMEM;
 		dev->rxbuf_size = want;
 	}
+	/*
+	 * A blocking socket with send and receive timeouts: lib/proto waits
+	 * for the rest of a message once it has begun, and a client that
+	 * stalls mid-message or stops reading must not hold the device thread
+	 * for ever.  We only start a receive when poll() says data is there.
+	 */
 	fl = fcntl(fd, F_GETFL);
-	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
+	if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0)
+		return -errno;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0)
 		return -errno;
 	ret = dev_ep_add(dev, fd, EPOLLIN, DEV_TAG(TAG_CLIENT, 0));
 	if (ret)
@@ -565,8 +579,13 @@ static void client_ready(struct uvfio_dev *dev)
 	int ret;
 
 	for (i = 0; i < DEV_MSG_BATCH; i++) {
+		struct pollfd p = { .fd = dev->sock, .events = POLLIN };
+
 		/* Queued commands come before anything still in the socket. */
 		if (dev->sock < 0 || dev->queue_count)
+			return;
+		/* The socket blocks: read only what has (begun to) arrive. */
+		if (poll(&p, 1, 0) <= 0)
 			return;
 		ret = client_read_one(dev);
 		if (ret == -EAGAIN)

@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "test.h"
@@ -378,6 +379,7 @@ static void test_malformed(void **state)
 	struct vfio_irq_set set = { .argsz = 20, .flags = 0x22, .index = 0, .count = 1 };
 	static uint8_t huge[(2u << 20) + 64];
 	int pfd[2];
+	int base;
 	struct srv s;
 
 	(void)state;
@@ -405,6 +407,7 @@ static void test_malformed(void **state)
 	assert_int_equal(cl_call(s.sock, UVFIO_CMD_MIG_DATA_READ, &di, 8, NULL, 0, NULL, 0, NULL),
 			 -EINVAL);
 	/* fds where none belong: closed, EINVAL. */
+	base = count_fds();
 	assert_int_equal(pipe(pfd), 0);
 	assert_int_equal(cl_call(s.sock, UVFIO_CMD_DEVICE_GET_INFO, &di, sizeof(di), pfd, 1, NULL,
 				 0, NULL), -EINVAL);
@@ -416,6 +419,8 @@ static void test_malformed(void **state)
 				 NULL), -EINVAL);
 	close(pfd[0]);
 	close(pfd[1]);
+	/* The device kept none of them. */
+	assert_int_equal(count_fds(), base);
 	/* Still serving. */
 	assert_int_equal(cl_read32(s.sock, CFG, 0), 0x11e81234);
 
@@ -719,6 +724,36 @@ static void test_reset(void **state)
 	srv_stop(&s);
 }
 
+static void test_stall_and_stop(void **state)
+{
+	struct uvfio_msg_hdr h = { .msg_id = 1, .cmd = UVFIO_CMD_DEVICE_GET_INFO, .size = 32 };
+	struct timespec t0;
+	struct timespec t1;
+	struct srv s;
+	double secs;
+
+	(void)state;
+	/* A client that stops in the middle of a message is dropped (5 s). */
+	srv_start(&s);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(write(s.sock, &h, 8), 8);
+	pthread_join(s.th, NULL);
+	s.running = false;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	assert_true(secs > 4.0 && secs < 15.0);
+	close(s.sock);
+	/* uvfio_dev_stop() ends serve_conn() while a client is connected. */
+	srv_connect(&s);
+	assert_int_equal(cl_version(s.sock, NULL), 0);
+	uvfio_dev_stop(s.m.dev);
+	pthread_join(s.th, NULL);
+	s.running = false;
+	assert_int_equal(s.ret, 0);
+	close(s.sock);
+	model_destroy(&s.m);
+}
+
 struct run_arg {
 	struct uvfio_dev *dev;
 	int lfd;
@@ -896,6 +931,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_dma_by_message),
 	cmocka_unit_test(test_disconnect_cleanup),
 	cmocka_unit_test(test_reset),
+	cmocka_unit_test(test_stall_and_stop),
 	cmocka_unit_test(test_second_client_refused),
 	cmocka_unit_test(test_main),
 };
