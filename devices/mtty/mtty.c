@@ -91,9 +91,9 @@ struct mtty_port {
 	uint8_t scr;
 	uint8_t dll;
 	uint8_t dlm;
-	uint8_t fcr;       /* FIFO enable and receiver trigger as programmed */
+	uint8_t fcr;	   /* FIFO enable and receiver trigger as programmed */
 	uint8_t lsr_err;   /* OE, and PE/FE/BI of the byte at the FIFO top */
-	uint8_t msr_in;    /* CTS, DSR, RI, DCD in their MSR positions */
+	uint8_t msr_in;	   /* CTS, DSR, RI, DCD in their MSR positions */
 	uint8_t msr_delta; /* DCTS, DDSR, TERI, DDCD */
 	bool thre_pending;
 	bool timeout_pending;
@@ -112,16 +112,16 @@ struct mtty {
 	unsigned int magic;
 	struct uvfio_dev *dev;
 	unsigned int nr_ports;
-	bool line;       /* INTx level last driven */
+	bool line;	 /* INTx level last driven */
 	bool line_stale; /* drive it again even if unchanged */
 	struct mtty_port port[UVFIO_MTTY_MAX_PORTS];
 };
 
 const struct uvfio_mtty_type uvfio_mtty_types[] = {
 	/* Type names and descriptions of Linux's mtty sample. */
-	{ .name = "mtty-1", .description = "Single port serial", .nr_ports = 1 },
-	{ .name = "mtty-2", .description = "Dual port serial", .nr_ports = 2 },
-	{ .name = NULL },
+	{.name = "mtty-1", .description = "Single port serial", .nr_ports = 1},
+	{.name = "mtty-2", .description = "Dual port serial", .nr_ports = 2},
+	{.name = NULL},
 };
 
 const struct uvfio_mtty_type *uvfio_mtty_find_type(const char *name)
@@ -172,7 +172,7 @@ static unsigned int fifo_capacity(const struct mtty_port *p)
 /* 16550D "FIFO Control Register", bits 6-7: receiver trigger 1, 4, 8, 14. */
 static unsigned int rx_trigger(const struct mtty_port *p)
 {
-	static const unsigned int level[4] = { 1, 4, 8, 14 };
+	static const unsigned int level[4] = {1, 4, 8, 14};
 
 	if (!fifo_enabled(p))
 		return 1;
@@ -201,7 +201,7 @@ static uint64_t char_half_bits(const struct mtty_port *p)
 
 static void arm_timeout(struct mtty_port *p)
 {
-	struct itimerspec its = { 0 };
+	struct itimerspec its = {0};
 
 	if (fifo_enabled(p) && p->rx_count) {
 		/* A zero divisor is undefined (16550D "Baud Generator"): take it as 1. */
@@ -385,8 +385,7 @@ static void sync_watches(struct mtty_port *p)
 	struct uvfio_dev *dev = p->mt->dev;
 	uint32_t want = 0;
 
-	if (!p->timer_watched &&
-	    uvfio_dev_watch_fd(dev, p->timer_fd, EPOLLIN, timer_ready, p) == 0)
+	if (!p->timer_watched && uvfio_dev_watch_fd(dev, p->timer_fd, EPOLLIN, timer_ready, p) == 0)
 		p->timer_watched = true;
 
 	if (!p->pty_dead && !loopback(p)) {

@@ -21,9 +21,9 @@
  * Interrupts: a port's interrupt output is "IIR reports an interrupt" gated
  * by MCR.OUT2, as on the PC (16550D, "Modem Control Register": OUT2 is a
  * user output, which PC serial adapters wire to the interrupt line's
- * enable; Linux's 8250 driver sets it whenever it uses an IRQ).  The card's INTx line is the OR of its ports'
- * outputs; with MSI enabled, vector 0 fires whenever a port raises a new
- * interrupt condition.
+ * enable; Linux's 8250 driver sets it whenever it uses an IRQ).  The card's INTx line is the OR of
+ * its ports' outputs; with MSI enabled, vector 0 fires whenever a port raises a new interrupt
+ * condition.
  *
  * Threading: everything runs on the device's thread, except where a function
  * below says otherwise.

@@ -49,7 +49,11 @@
 #define MAX_SERVICE_LOOPS 256
 #define TXQ_SIZE 4096
 
-enum irq_kind { IRQ_NONE = -1, IRQ_INTX = VFIO_PCI_INTX_IRQ_INDEX, IRQ_MSI = VFIO_PCI_MSI_IRQ_INDEX };
+enum irq_kind {
+	IRQ_NONE = -1,
+	IRQ_INTX = VFIO_PCI_INTX_IRQ_INDEX,
+	IRQ_MSI = VFIO_PCI_MSI_IRQ_INDEX
+};
 
 struct options {
 	const char *where;
@@ -83,8 +87,8 @@ struct serial {
 	size_t tx_len;
 
 	/* Test pattern progress. */
-	size_t pattern_sent;  /* queued for transmission */
-	size_t pattern_rcvd;  /* received and checked */
+	size_t pattern_sent; /* queued for transmission */
+	size_t pattern_rcvd; /* received and checked */
 	bool mismatch;
 	size_t mismatch_at;
 	uint8_t mismatch_want;
@@ -204,18 +208,18 @@ static int parse_uint(const char *s, unsigned long max, unsigned long *out)
 static int parse_options(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
-		{ "port", required_argument, NULL, 'p' },
-		{ "baud", required_argument, NULL, 'b' },
-		{ "line", required_argument, NULL, 'l' },
-		{ "irq", required_argument, NULL, 'i' },
-		{ "rx-trigger", required_argument, NULL, 'r' },
-		{ "loopback", no_argument, NULL, 'L' },
-		{ "test-pattern", required_argument, NULL, 't' },
-		{ "bridge", no_argument, NULL, 'B' },
-		{ "timeout", required_argument, NULL, 'T' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		{"port", required_argument, NULL, 'p'},
+		{"baud", required_argument, NULL, 'b'},
+		{"line", required_argument, NULL, 'l'},
+		{"irq", required_argument, NULL, 'i'},
+		{"rx-trigger", required_argument, NULL, 'r'},
+		{"loopback", no_argument, NULL, 'L'},
+		{"test-pattern", required_argument, NULL, 't'},
+		{"bridge", no_argument, NULL, 'B'},
+		{"timeout", required_argument, NULL, 'T'},
+		{"verbose", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
 	};
 	unsigned long v;
 	int c;
@@ -287,7 +291,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		}
 	}
 	if (optind != argc - 1 || (o->bridge == (o->pattern_len != 0))) {
-		fprintf(stderr, "uvfio-serial: need one DEVICE and one of --test-pattern, --bridge\n");
+		fprintf(stderr,
+			"uvfio-serial: need one DEVICE and one of --test-pattern, --bridge\n");
 		goto usage;
 	}
 	o->where = argv[optind];
@@ -355,8 +360,8 @@ static void deliver(struct serial *s, uint8_t b)
 	if (s->pattern_rcvd >= s->o->pattern_len || b != pattern_byte(s, s->pattern_rcvd)) {
 		s->mismatch = true;
 		s->mismatch_at = s->pattern_rcvd;
-		s->mismatch_want = s->pattern_rcvd < s->o->pattern_len ?
-					   pattern_byte(s, s->pattern_rcvd) : 0;
+		s->mismatch_want =
+			s->pattern_rcvd < s->o->pattern_len ? pattern_byte(s, s->pattern_rcvd) : 0;
 		s->mismatch_got = b;
 		return;
 	}
@@ -495,8 +500,7 @@ static bool finished(struct serial *s)
 	if (s->io_error || s->mismatch || s->escape || stop_signal)
 		return true;
 	if (s->o->bridge)
-		return s->stdin_eof && !s->tx_len &&
-		       (reg_read(s, UART_LSR) & UART_LSR_TEMT);
+		return s->stdin_eof && !s->tx_len && (reg_read(s, UART_LSR) & UART_LSR_TEMT);
 	return s->pattern_rcvd == s->o->pattern_len;
 }
 
@@ -542,15 +546,15 @@ static int run(struct serial *s)
 		}
 		if (s->irq_on) {
 			idx_irq = (int)n;
-			pfd[n++] = (struct pollfd){ .fd = s->efd, .events = POLLIN };
+			pfd[n++] = (struct pollfd){.fd = s->efd, .events = POLLIN};
 		}
 		if (dev_fd >= 0) {
 			idx_dev = (int)n;
-			pfd[n++] = (struct pollfd){ .fd = dev_fd, .events = POLLIN };
+			pfd[n++] = (struct pollfd){.fd = dev_fd, .events = POLLIN};
 		}
 		if (s->o->bridge && !s->stdin_eof && txq_room(s)) {
 			idx_in = (int)n;
-			pfd[n++] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
+			pfd[n++] = (struct pollfd){.fd = STDIN_FILENO, .events = POLLIN};
 		}
 		wait = s->irq_on ? 100 : 1;
 		ret = poll(pfd, n, wait);
@@ -604,10 +608,9 @@ static int check_device(struct serial *s)
 		return -ENODEV;
 	}
 	ret = uvfio_region_get_info(s->d, VFIO_PCI_BAR0_REGION_INDEX + s->bar, &ri);
-	if (ret || ri.size < 8 || (ri.flags & (VFIO_REGION_INFO_FLAG_READ |
-					       VFIO_REGION_INFO_FLAG_WRITE)) !=
-					      (VFIO_REGION_INFO_FLAG_READ |
-					       VFIO_REGION_INFO_FLAG_WRITE)) {
+	if (ret || ri.size < 8 ||
+	    (ri.flags & (VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE)) !=
+		    (VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE)) {
 		fprintf(stderr, "uvfio-serial: %s has no port %u (BAR%u: %s)\n", s->o->where,
 			s->bar, s->bar, ret ? strerror(-ret) : "too small or not read-write");
 		return -ENODEV;
@@ -647,8 +650,10 @@ static int probe_uart(struct serial *s)
 
 static void program_uart(struct serial *s)
 {
-	static const uint8_t trig[] = { [1] = UART_FCR_TRIGGER_1, [4] = UART_FCR_TRIGGER_4,
-					[8] = UART_FCR_TRIGGER_8, [14] = UART_FCR_TRIGGER_14 };
+	static const uint8_t trig[] = {[1] = UART_FCR_TRIGGER_1,
+				       [4] = UART_FCR_TRIGGER_4,
+				       [8] = UART_FCR_TRIGGER_8,
+				       [14] = UART_FCR_TRIGGER_14};
 	unsigned int div = BAUD_BASE / s->o->baud;
 	uint8_t mcr = UART_MCR_DTR | UART_MCR_RTS | UART_MCR_OUT2;
 
@@ -661,10 +666,10 @@ static void program_uart(struct serial *s)
 	reg_write(s, UART_DLM, (uint8_t)(div >> 8));
 	reg_write(s, UART_LCR, s->o->lcr);
 	s->word_mask = (uint8_t)(0xffu >> (3 - (s->o->lcr & UART_LCR_WLEN8)));
-	reg_write(s, UART_FCR, s->fifo_size > 1 ?
-				       UART_FCR_ENABLE_FIFO | UART_FCR_CLEAR_RCVR |
-					       UART_FCR_CLEAR_XMIT | trig[s->o->rx_trigger] :
-				       0);
+	reg_write(s, UART_FCR,
+		  s->fifo_size > 1 ? UART_FCR_ENABLE_FIFO | UART_FCR_CLEAR_RCVR |
+					     UART_FCR_CLEAR_XMIT | trig[s->o->rx_trigger]
+				   : 0);
 	if (s->o->loopback)
 		mcr |= UART_MCR_LOOP;
 	/* OUT2 gates the interrupt output on PC cards (Linux 8250 sets it too). */
@@ -707,8 +712,8 @@ static int setup_irq(struct serial *s)
 		int cap = uvfio_config_find_cap(s->d, PCI_CAP_ID_MSI);
 		uint16_t flags;
 
-		if (cap > 0 && uvfio_config_read16(s->d, (unsigned int)cap + PCI_MSI_FLAGS,
-						   &flags) == 0 &&
+		if (cap > 0 &&
+		    uvfio_config_read16(s->d, (unsigned int)cap + PCI_MSI_FLAGS, &flags) == 0 &&
 		    !(flags & PCI_MSI_FLAGS_ENABLE))
 			uvfio_config_write16(s->d, (unsigned int)cap + PCI_MSI_FLAGS,
 					     flags | PCI_MSI_FLAGS_ENABLE);
@@ -727,16 +732,17 @@ static void shutdown_uart(struct serial *s)
 	/* Linux 8250 serial8250_do_shutdown: interrupts off, OUT2 off, FIFOs cleared. */
 	reg_write(s, UART_IER, 0);
 	reg_write(s, UART_MCR, 0);
-	reg_write(s, UART_FCR, s->fifo_size > 1 ? UART_FCR_ENABLE_FIFO | UART_FCR_CLEAR_RCVR |
-							  UART_FCR_CLEAR_XMIT :
-						  0);
+	reg_write(s, UART_FCR,
+		  s->fifo_size > 1
+			  ? UART_FCR_ENABLE_FIFO | UART_FCR_CLEAR_RCVR | UART_FCR_CLEAR_XMIT
+			  : 0);
 	if (s->irq_on)
 		uvfio_irq_disable(s->d, (uint32_t)s->o->irq);
 }
 
 int main(int argc, char **argv)
 {
-	struct sigaction sa = { .sa_handler = on_signal };
+	struct sigaction sa = {.sa_handler = on_signal};
 	struct options o;
 	struct serial *s;
 	int status = 1;

@@ -26,7 +26,7 @@ int64_t now_ms(void)
 
 void sleep_ms(unsigned int ms)
 {
-	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000 };
+	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000};
 
 	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		;
@@ -180,7 +180,7 @@ size_t fd_read_exact(int fd, void *buf, size_t len, int timeout_ms)
 	size_t got = 0;
 
 	while (got < len) {
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
 		int64_t left = end - now_ms();
 		ssize_t n;
 
@@ -201,7 +201,7 @@ size_t fd_write_all(int fd, const void *buf, size_t len, int timeout_ms)
 	size_t put = 0;
 
 	while (put < len) {
-		struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+		struct pollfd pfd = {.fd = fd, .events = POLLOUT};
 		int64_t left = end - now_ms();
 		ssize_t n;
 
@@ -284,8 +284,7 @@ static void collect(int fd, char *buf, size_t sz, size_t *len, bool *open)
 	}
 }
 
-int child_finish(struct child *ch, char *out, size_t outsz, char *err, size_t errsz,
-		 int timeout_ms)
+int child_finish(struct child *ch, char *out, size_t outsz, char *err, size_t errsz, int timeout_ms)
 {
 	int64_t end = now_ms() + timeout_ms;
 	bool out_open = true;
@@ -304,8 +303,8 @@ int child_finish(struct child *ch, char *out, size_t outsz, char *err, size_t er
 	ch->in = -1;
 	while (out_open || err_open) {
 		struct pollfd pfd[2] = {
-			{ .fd = out_open ? ch->out : -1, .events = POLLIN },
-			{ .fd = err_open ? ch->err : -1, .events = POLLIN },
+			{.fd = out_open ? ch->out : -1, .events = POLLIN},
+			{.fd = err_open ? ch->err : -1, .events = POLLIN},
 		};
 		int64_t left = end - now_ms();
 

@@ -62,7 +62,7 @@ size_t fd_write_all(int fd, const void *buf, size_t len, int timeout_ms);
 /* A child process with pipes to its stdin, stdout and stderr. */
 struct child {
 	pid_t pid;
-	int in;  /* write end of its stdin, or -1 */
+	int in;	 /* write end of its stdin, or -1 */
 	int out; /* read end of its stdout */
 	int err; /* read end of its stderr */
 };

@@ -317,17 +317,10 @@ static void test_msi_two_ports(void **state)
 #define T2(f) cmocka_unit_test_setup_teardown(f, setup2, teardown)
 
 static const struct CMUnitTest tests[] = {
-	T1(test_irq_info),
-	T1(test_intx_rx_automask),
-	T1(test_intx_out2_gate),
-	T1(test_intx_thre),
-	T1(test_intx_line_status),
-	T1(test_intx_modem_status),
-	T1(test_intx_disable_bit),
-	T2(test_intx_second_port),
-	T1(test_msi_rx),
-	T1(test_msi_thre_rearm),
-	T2(test_msi_two_ports),
+	T1(test_irq_info),	   T1(test_intx_rx_automask), T1(test_intx_out2_gate),
+	T1(test_intx_thre),	   T1(test_intx_line_status), T1(test_intx_modem_status),
+	T1(test_intx_disable_bit), T2(test_intx_second_port), T1(test_msi_rx),
+	T1(test_msi_thre_rearm),   T2(test_msi_two_ports),
 };
 
 UVFIO_TEST_MAIN(tests)

@@ -64,16 +64,14 @@ static void line_setup(struct rig *r, unsigned int port)
 	rig_wr(r, port, UART_DLL, 1);
 	rig_wr(r, port, UART_DLM, 0);
 	rig_wr(r, port, UART_LCR, UART_LCR_WLEN8);
-	rig_wr(r, port, UART_FCR, UART_FCR_ENABLE_FIFO | UART_FCR_CLEAR_RCVR |
-					  UART_FCR_CLEAR_XMIT);
+	rig_wr(r, port, UART_FCR, UART_FCR_ENABLE_FIFO | UART_FCR_CLEAR_RCVR | UART_FCR_CLEAR_XMIT);
 	rig_wr(r, port, UART_MCR, UART_MCR_DTR | UART_MCR_RTS | UART_MCR_OUT2);
 	rig_rd(r, port, UART_LSR);
 	rig_rd(r, port, UART_MSR);
 }
 
 /* Poll LSR.DR and read up to @len bytes within @timeout_ms; OE fails the test. */
-static size_t uart_read(struct rig *r, unsigned int port, uint8_t *buf, size_t len,
-			int timeout_ms)
+static size_t uart_read(struct rig *r, unsigned int port, uint8_t *buf, size_t len, int timeout_ms)
 {
 	int64_t end = now_ms() + timeout_ms;
 	size_t got = 0;
@@ -108,7 +106,7 @@ static void uart_write(struct rig *r, unsigned int port, const void *buf, size_t
 static void test_pty_to_driver(void **state)
 {
 	struct rig *r = *state;
-	uint8_t buf[16] = { 0 };
+	uint8_t buf[16] = {0};
 	int fd;
 
 	line_setup(r, 0);
@@ -123,7 +121,7 @@ static void test_pty_to_driver(void **state)
 static void test_driver_to_pty(void **state)
 {
 	struct rig *r = *state;
-	char buf[16] = { 0 };
+	char buf[16] = {0};
 	int fd;
 
 	line_setup(r, 0);
@@ -354,7 +352,7 @@ static void *echo_thread(void *arg)
 	uint8_t buf[256];
 
 	while (!atomic_load(&e->stop)) {
-		struct pollfd pfd = { .fd = e->fd, .events = POLLIN };
+		struct pollfd pfd = {.fd = e->fd, .events = POLLIN};
 		ssize_t n;
 
 		if (poll(&pfd, 1, 50) <= 0)
@@ -389,7 +387,7 @@ static void echo_stop(struct echo *e)
 static void test_serial_pattern_through_echo(void **state)
 {
 	struct rig *r = *state;
-	const char *args[] = { "--test-pattern", "3000", r->where, NULL };
+	const char *args[] = {"--test-pattern", "3000", r->where, NULL};
 	char out[512];
 	char err[2048];
 	struct echo e;
@@ -408,8 +406,8 @@ static void test_serial_pattern_through_echo(void **state)
 static void test_serial_pattern_msi_port1(void **state)
 {
 	struct rig *r = *state;
-	const char *args[] = { "--port", "1", "--irq", "msi", "--test-pattern", "1000",
-			       r->where, NULL };
+	const char *args[] = {"--port",		"1",	"--irq",  "msi",
+			      "--test-pattern", "1000", r->where, NULL};
 	char out[512];
 	char err[2048];
 	struct echo e;
@@ -427,7 +425,7 @@ static void test_serial_pattern_msi_port1(void **state)
 static void test_serial_pattern_mismatch(void **state)
 {
 	struct rig *r = *state;
-	const char *args[] = { "--test-pattern", "100", r->where, NULL };
+	const char *args[] = {"--test-pattern", "100", r->where, NULL};
 	char out[512];
 	char err[2048];
 	struct echo e;
@@ -444,7 +442,7 @@ static void test_serial_pattern_mismatch(void **state)
 static void test_serial_pattern_no_echo_times_out(void **state)
 {
 	struct rig *r = *state;
-	const char *args[] = { "--timeout", "500", "--test-pattern", "10", r->where, NULL };
+	const char *args[] = {"--timeout", "500", "--test-pattern", "10", r->where, NULL};
 	char out[512];
 	char err[2048];
 	int st;
@@ -458,9 +456,9 @@ static void test_serial_pattern_no_echo_times_out(void **state)
 static void test_serial_bridge(void **state)
 {
 	struct rig *r = *state;
-	char *argv[] = { (char *)UVFIO_SERIAL_PATH, (char *)"--bridge", r->where, NULL };
+	char *argv[] = {(char *)UVFIO_SERIAL_PATH, (char *)"--bridge", r->where, NULL};
 	struct child ch;
-	char buf[64] = { 0 };
+	char buf[64] = {0};
 	char out[256];
 	char err[2048];
 	int fd;

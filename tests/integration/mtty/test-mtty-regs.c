@@ -148,7 +148,7 @@ static void test_power_on(void **state)
 static void test_scratch(void **state)
 {
 	struct rig *r = *state;
-	static const uint8_t vals[] = { 0x00, 0xff, 0xa5, 0x5a, 0x01, 0x80 };
+	static const uint8_t vals[] = {0x00, 0xff, 0xa5, 0x5a, 0x01, 0x80};
 
 	for (size_t i = 0; i < sizeof(vals); i++) {
 		rig_wr(r, 0, UART_SCR, vals[i]);
@@ -245,8 +245,7 @@ static void test_loopback_fifo_order(void **state)
 	loop_setup(r, 0, UART_FCR_ENABLE_FIFO);
 	for (int i = 0; i < 16; i++)
 		rig_wr(r, 0, UART_TX, (uint8_t)(0x30 + i));
-	assert_int_equal(rig_rd(r, 0, UART_LSR),
-			 UART_LSR_DR | UART_LSR_THRE | UART_LSR_TEMT);
+	assert_int_equal(rig_rd(r, 0, UART_LSR), UART_LSR_DR | UART_LSR_THRE | UART_LSR_TEMT);
 	for (int i = 0; i < 16; i++) {
 		assert_true(rig_rd(r, 0, UART_LSR) & UART_LSR_DR);
 		assert_int_equal(rig_rd(r, 0, UART_RX), 0x30 + i);
@@ -263,10 +262,10 @@ static void test_trigger_levels(void **state)
 		uint8_t bits;
 		unsigned int level;
 	} trig[] = {
-		{ UART_FCR_TRIGGER_1, 1 },
-		{ UART_FCR_TRIGGER_4, 4 },
-		{ UART_FCR_TRIGGER_8, 8 },
-		{ UART_FCR_TRIGGER_14, 14 },
+		{UART_FCR_TRIGGER_1, 1},
+		{UART_FCR_TRIGGER_4, 4},
+		{UART_FCR_TRIGGER_8, 8},
+		{UART_FCR_TRIGGER_14, 14},
 	};
 
 	for (size_t t = 0; t < 4; t++) {
@@ -408,8 +407,7 @@ static void test_loopback_modem(void **state)
 	assert_int_equal(rig_rd(r, 0, UART_MSR), UART_MSR_DSR | UART_MSR_TERI);
 	/* Out of loopback: the pty peer's lines again. */
 	rig_wr(r, 0, UART_MCR, 0);
-	assert_int_equal(rig_rd(r, 0, UART_MSR) & 0xf0,
-			 UART_MSR_CTS | UART_MSR_DSR | UART_MSR_DCD);
+	assert_int_equal(rig_rd(r, 0, UART_MSR) & 0xf0, UART_MSR_CTS | UART_MSR_DSR | UART_MSR_DCD);
 	assert_int_equal(rig_rd(r, 0, UART_MSR), UART_MSR_CTS | UART_MSR_DSR | UART_MSR_DCD);
 }
 

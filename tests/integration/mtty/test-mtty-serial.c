@@ -89,21 +89,21 @@ static void pattern_ok(struct rig *r, const char *const *args, const char *expec
 
 static void test_loopback_intx(void **state)
 {
-	const char *args[] = { "--loopback", "--test-pattern", "4000", NULL };
+	const char *args[] = {"--loopback", "--test-pattern", "4000", NULL};
 
 	pattern_ok(*state, args, "4000 bytes OK", true);
 }
 
 static void test_loopback_msi(void **state)
 {
-	const char *args[] = { "--irq", "msi", "--loopback", "--test-pattern", "4000", NULL };
+	const char *args[] = {"--irq", "msi", "--loopback", "--test-pattern", "4000", NULL};
 
 	pattern_ok(*state, args, "4000 bytes OK", true);
 }
 
 static void test_loopback_poll(void **state)
 {
-	const char *args[] = { "--irq", "none", "--loopback", "--test-pattern", "1000", NULL };
+	const char *args[] = {"--irq", "none", "--loopback", "--test-pattern", "1000", NULL};
 
 	pattern_ok(*state, args, "1000 bytes OK", false);
 }
@@ -111,30 +111,30 @@ static void test_loopback_poll(void **state)
 static void test_loopback_7e2_9600_trigger14(void **state)
 {
 	/* A 7-bit pattern; the last chunk below the trigger needs the timeout. */
-	const char *args[] = { "--baud", "9600", "--line", "7E2", "--rx-trigger", "14",
-			       "--loopback", "--test-pattern", "999", NULL };
+	const char *args[] = {"--baud", "9600",	      "--line",		"7E2", "--rx-trigger",
+			      "14",	"--loopback", "--test-pattern", "999", NULL};
 
 	pattern_ok(*state, args, "999 bytes OK", true);
 }
 
 static void test_loopback_5n1_trigger1(void **state)
 {
-	const char *args[] = { "--line", "5N1", "--rx-trigger", "1", "--loopback",
-			       "--test-pattern", "500", NULL };
+	const char *args[] = {"--line", "5N1", "--rx-trigger", "1", "--loopback", "--test-pattern",
+			      "500",	NULL};
 
 	pattern_ok(*state, args, "500 bytes OK", true);
 }
 
 static void test_loopback_port1(void **state)
 {
-	const char *args[] = { "--port", "1", "--loopback", "--test-pattern", "1000", NULL };
+	const char *args[] = {"--port", "1", "--loopback", "--test-pattern", "1000", NULL};
 
 	pattern_ok(*state, args, "1000 bytes OK", true);
 }
 
 static void test_twice(void **state)
 {
-	const char *args[] = { "--loopback", "--test-pattern", "300", NULL };
+	const char *args[] = {"--loopback", "--test-pattern", "300", NULL};
 
 	/* The second client finds the device as the first left it, and resets it itself. */
 	pattern_ok(*state, args, "300 bytes OK", true);
@@ -143,7 +143,7 @@ static void test_twice(void **state)
 
 static void test_no_such_port(void **state)
 {
-	const char *args[] = { "--port", "1", "--loopback", "--test-pattern", "10", NULL };
+	const char *args[] = {"--port", "1", "--loopback", "--test-pattern", "10", NULL};
 	char out[512];
 	char err[4096];
 
@@ -153,8 +153,8 @@ static void test_no_such_port(void **state)
 
 static void test_no_device(void **state)
 {
-	const char *argv[] = { "--loopback", "--test-pattern", "10", "unix:/nonexistent/mtty.sock",
-			       NULL };
+	const char *argv[] = {"--loopback", "--test-pattern", "10", "unix:/nonexistent/mtty.sock",
+			      NULL};
 	char out[512];
 	char err[4096];
 
@@ -166,15 +166,15 @@ static void test_no_device(void **state)
 static void test_usage(void **state)
 {
 	static const char *const bad[][6] = {
-		{ "unix:/x", NULL },                                     /* no mode */
-		{ "--bridge", "--test-pattern", "5", "unix:/x", NULL }, /* two modes */
-		{ "--bridge", NULL },                                    /* no device */
-		{ "--baud", "0", "--bridge", "unix:/x", NULL },
-		{ "--line", "9N1", "--bridge", "unix:/x", NULL },
-		{ "--line", "8X1", "--bridge", "unix:/x", NULL },
-		{ "--irq", "msix", "--bridge", "unix:/x", NULL },
-		{ "--rx-trigger", "3", "--bridge", "unix:/x", NULL },
-		{ "--test-pattern", "0", "unix:/x", NULL },
+		{"unix:/x", NULL},				      /* no mode */
+		{"--bridge", "--test-pattern", "5", "unix:/x", NULL}, /* two modes */
+		{"--bridge", NULL},				      /* no device */
+		{"--baud", "0", "--bridge", "unix:/x", NULL},
+		{"--line", "9N1", "--bridge", "unix:/x", NULL},
+		{"--line", "8X1", "--bridge", "unix:/x", NULL},
+		{"--irq", "msix", "--bridge", "unix:/x", NULL},
+		{"--rx-trigger", "3", "--bridge", "unix:/x", NULL},
+		{"--test-pattern", "0", "unix:/x", NULL},
 	};
 	char out[512];
 	char err[4096];
@@ -187,7 +187,7 @@ static void test_usage(void **state)
 			print_message("case %zu: exit %d\n", i, st);
 		assert_int_equal(st, 2);
 	}
-	assert_int_equal(run_serial((const char *const[]){ "--help", NULL }, out, sizeof(out), err,
+	assert_int_equal(run_serial((const char *const[]){"--help", NULL}, out, sizeof(out), err,
 				    sizeof(err), RUN_MS),
 			 0);
 	assert_non_null(strstr(out, "usage: uvfio-serial"));
