@@ -52,9 +52,9 @@
 enum dev_region_kind {
 	REGION_ABSENT = 0,
 	REGION_TRAPPED, /* BAR or device-specific region served by ops */
-	REGION_MEM,     /* BAR backed by memory, mmappable */
-	REGION_ROM,     /* expansion ROM image */
-	REGION_CONFIG,  /* config space, through lib/pci */
+	REGION_MEM,	/* BAR backed by memory, mmappable */
+	REGION_ROM,	/* expansion ROM image */
+	REGION_CONFIG,	/* config space, through lib/pci */
 };
 
 /**
@@ -130,7 +130,7 @@ struct dev_defer {
 struct dev_refuse {
 	int fd;
 	uint64_t deadline_ms;
-	uint32_t got;   /* header bytes received */
+	uint32_t got;	/* header bytes received */
 	uint32_t drain; /* payload bytes still to discard */
 	struct uvfio_msg_hdr hdr;
 };
@@ -202,8 +202,7 @@ bool dev_bus_master(const struct uvfio_dev *dev);
 int dev_irq_init(struct uvfio_dev *dev);
 void dev_irq_fini(struct uvfio_dev *dev);
 unsigned int dev_irq_count(const struct uvfio_dev *dev, unsigned int index);
-int dev_irq_info(const struct uvfio_dev *dev, unsigned int index, uint32_t *flags,
-		 uint32_t *count);
+int dev_irq_info(const struct uvfio_dev *dev, unsigned int index, uint32_t *flags, uint32_t *count);
 int dev_set_irqs(struct uvfio_dev *dev, const struct vfio_irq_set *set, const uint8_t *data,
 		 size_t data_len, int *fds, unsigned int nfds);
 void dev_irq_drop_client(struct uvfio_dev *dev);

@@ -146,9 +146,8 @@ int dev_do_reset(struct uvfio_dev *dev, enum uvfio_reset_reason why)
 	return 0;
 }
 
-int uvfio_dev_create(const struct uvfio_dev_ops *ops, void *priv,
-		     const struct uvfio_dev_pci_id *id, unsigned int flags,
-		     struct uvfio_dev **out)
+int uvfio_dev_create(const struct uvfio_dev_ops *ops, void *priv, const struct uvfio_dev_pci_id *id,
+		     unsigned int flags, struct uvfio_dev **out)
 {
 	struct uvfio_pcicfg_events ev = {
 		.command = ev_command,
@@ -255,8 +254,8 @@ void *uvfio_dev_priv(const struct uvfio_dev *dev)
 	return dev ? dev->priv : NULL;
 }
 
-void uvfio_dev_set_log(struct uvfio_dev *dev,
-		       void (*fn)(void *opaque, int level, const char *msg), void *opaque)
+void uvfio_dev_set_log(struct uvfio_dev *dev, void (*fn)(void *opaque, int level, const char *msg),
+		       void *opaque)
 {
 	if (!dev)
 		return;
@@ -436,9 +435,9 @@ int uvfio_dev_setup_rom(struct uvfio_dev *dev, const void *image, size_t len)
 	return 0;
 }
 
-int uvfio_dev_setup_region(struct uvfio_dev *dev, unsigned int index, uint64_t size,
-			   uint32_t flags, uint32_t type, uint32_t subtype,
-			   const struct uvfio_region_ops *ops, void *priv)
+int uvfio_dev_setup_region(struct uvfio_dev *dev, unsigned int index, uint64_t size, uint32_t flags,
+			   uint32_t type, uint32_t subtype, const struct uvfio_region_ops *ops,
+			   void *priv)
 {
 	const uint32_t rw = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE;
 

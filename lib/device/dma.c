@@ -217,8 +217,8 @@ static int map_fd(struct uvfio_dma_map *m, int fd)
 	return 0;
 }
 
-int uvfio_dma_space_map(struct uvfio_dma_space *s, uvfio_iova_t iova, uint64_t size,
-			uint32_t flags, int fd, uint64_t offset)
+int uvfio_dma_space_map(struct uvfio_dma_space *s, uvfio_iova_t iova, uint64_t size, uint32_t flags,
+			int fd, uint64_t offset)
 {
 	const uint32_t known = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE;
 	const uint64_t mask = s->pgsize - 1;

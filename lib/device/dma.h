@@ -76,8 +76,8 @@ void uvfio_dma_space_init(struct uvfio_dma_space *s, uint32_t max_maps, uint64_t
  * regular file or is shorter than @offset + @size); -EEXIST (overlap);
  * -ENOSPC (too many windows or bytes); -ENOMEM; -errno from mmap.
  */
-int uvfio_dma_space_map(struct uvfio_dma_space *s, uvfio_iova_t iova, uint64_t size,
-			uint32_t flags, int fd, uint64_t offset);
+int uvfio_dma_space_map(struct uvfio_dma_space *s, uvfio_iova_t iova, uint64_t size, uint32_t flags,
+			int fd, uint64_t offset);
 
 /**
  * uvfio_dma_space_unmap() - remove windows, type1 v2 semantics.

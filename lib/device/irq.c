@@ -97,8 +97,7 @@ unsigned int dev_irq_count(const struct uvfio_dev *dev, unsigned int index)
 	}
 }
 
-int dev_irq_info(const struct uvfio_dev *dev, unsigned int index, uint32_t *flags,
-		 uint32_t *count)
+int dev_irq_info(const struct uvfio_dev *dev, unsigned int index, uint32_t *flags, uint32_t *count)
 {
 	/*
 	 * vfio-pci's VFIO_DEVICE_GET_IRQ_INFO: ERR exists only on PCIe
@@ -334,7 +333,8 @@ static void vec_set_pending(struct uvfio_dev *dev, bool msix, unsigned int v, bo
 
 static bool vec_pending(struct uvfio_dev *dev, bool msix, unsigned int v)
 {
-	return msix ? uvfio_pcicfg_msix_pending(dev->cfg, v) : uvfio_pcicfg_msi_pending(dev->cfg, v);
+	return msix ? uvfio_pcicfg_msix_pending(dev->cfg, v)
+		    : uvfio_pcicfg_msi_pending(dev->cfg, v);
 }
 
 /*
@@ -363,8 +363,8 @@ static void msix_hw_enable(struct uvfio_dev *dev, bool on)
 		uvfio_pcicfg_write(dev->cfg, off, &ctrl, sizeof(ctrl));
 	}
 	for (v = 0; v < dev->irq.nctx && v < dev->irq.msix_count; v++)
-		uvfio_pcicfg_msix_table_write(dev->cfg, v * PCI_MSIX_ENTRY_SIZE +
-							PCI_MSIX_ENTRY_VECTOR_CTRL,
+		uvfio_pcicfg_msix_table_write(dev->cfg,
+					      v * PCI_MSIX_ENTRY_SIZE + PCI_MSIX_ENTRY_VECTOR_CTRL,
 					      &vc, sizeof(vc));
 	/* Our own writes: nothing pending to re-check beyond what follows. */
 	dev->ev_recheck_vectors = false;
@@ -614,8 +614,8 @@ int dev_set_irqs(struct uvfio_dev *dev, const struct vfio_irq_set *set, const ui
 		break;
 	case VFIO_PCI_ERR_IRQ_INDEX:
 		if ((flags & action_mask) == VFIO_IRQ_SET_ACTION_TRIGGER && dev->has_pcie)
-			return trigger_single(&dev->irq.err_fd, set->start, set->count, flags,
-					      data, fds, nfds);
+			return trigger_single(&dev->irq.err_fd, set->start, set->count, flags, data,
+					      fds, nfds);
 		break;
 	case VFIO_PCI_REQ_IRQ_INDEX:
 		if ((flags & action_mask) == VFIO_IRQ_SET_ACTION_TRIGGER) {
@@ -656,8 +656,7 @@ void dev_irq_reset(struct uvfio_dev *dev)
 	 */
 	irq->intx_level = false;
 	irq->intx_masked = false;
-	irq->intx_virq_disabled =
-		(uvfio_pcicfg_command(dev->cfg) & PCI_COMMAND_INTX_DISABLE) != 0;
+	irq->intx_virq_disabled = (uvfio_pcicfg_command(dev->cfg) & PCI_COMMAND_INTX_DISABLE) != 0;
 	if (dev->id.irq_pin)
 		uvfio_pcicfg_set_intx_status(dev->cfg, false);
 	/*

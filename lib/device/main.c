@@ -69,7 +69,7 @@ static int take_opt(const char *name, int argc, char **argv, int *i, const char 
 
 int uvfio_dev_main(struct uvfio_dev *dev, int argc, char **argv)
 {
-	struct sigaction sa = { .sa_handler = on_signal };
+	struct sigaction sa = {.sa_handler = on_signal};
 	struct sigaction old_term;
 	struct sigaction old_int;
 	const char *path = NULL;

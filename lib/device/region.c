@@ -50,9 +50,9 @@ static unsigned int sparse_areas(const struct uvfio_dev *dev, unsigned int index
 	unsigned int i;
 
 	if (dev->has_msix && dev->msix.table_bar == index)
-		holes[nholes++] = (struct area){ dev->msix.table_off, dev->msix.table_size };
+		holes[nholes++] = (struct area){dev->msix.table_off, dev->msix.table_size};
 	if (dev->has_msix && dev->msix.pba_bar == index)
-		holes[nholes++] = (struct area){ dev->msix.pba_off, dev->msix.pba_size };
+		holes[nholes++] = (struct area){dev->msix.pba_off, dev->msix.pba_size};
 	if (nholes == 2 && holes[1].off < holes[0].off) {
 		struct area t = holes[0];
 
@@ -64,12 +64,12 @@ static unsigned int sparse_areas(const struct uvfio_dev *dev, unsigned int index
 		uint64_t end = round_up(holes[i].off + holes[i].size, pg);
 
 		if (start > cur)
-			areas[n++] = (struct area){ cur, start - cur };
+			areas[n++] = (struct area){cur, start - cur};
 		if (end > cur)
 			cur = end;
 	}
 	if (cur < r->size)
-		areas[n++] = (struct area){ cur, r->size - cur };
+		areas[n++] = (struct area){cur, r->size - cur};
 	return n;
 }
 
@@ -106,7 +106,7 @@ int dev_region_info(struct uvfio_dev *dev, const struct vfio_region_info *req, v
 
 	if (r->kind == REGION_MEM && dev->peer.max_msg_fds >= 1) {
 		struct vfio_region_info_cap_sparse_mmap sp = {
-			.header = { .id = VFIO_REGION_INFO_CAP_SPARSE_MMAP, .version = 1 },
+			.header = {.id = VFIO_REGION_INFO_CAP_SPARSE_MMAP, .version = 1},
 		};
 		struct area areas[DEV_MAX_AREAS];
 		unsigned int n = sparse_areas(dev, req->index, areas);
@@ -125,7 +125,8 @@ int dev_region_info(struct uvfio_dev *dev, const struct vfio_region_info *req, v
 				memcpy(caps + caplen, &a, sizeof(a));
 				caplen += sizeof(a);
 			}
-			/* The client mmaps our fd at region offset + area offset (contract §5.4). */
+			/* The client mmaps our fd at region offset + area offset (contract §5.4).
+			 */
 			info.offset = r->fd_offset;
 			info.flags |= VFIO_REGION_INFO_FLAG_MMAP;
 			capfd = r->fd;
@@ -133,7 +134,7 @@ int dev_region_info(struct uvfio_dev *dev, const struct vfio_region_info *req, v
 	} else if (r->kind == REGION_TRAPPED && req->index >= VFIO_PCI_NUM_REGIONS) {
 		/* linux-vfio.md §1.6: device-specific regions carry a TYPE cap (version 1). */
 		struct vfio_region_info_cap_type t = {
-			.header = { .id = VFIO_REGION_INFO_CAP_TYPE, .version = 1 },
+			.header = {.id = VFIO_REGION_INFO_CAP_TYPE, .version = 1},
 			.type = r->type,
 			.subtype = r->subtype,
 		};
@@ -237,8 +238,8 @@ static int msix_access(struct uvfio_dev *dev, bool pba, uint32_t rel, uint8_t *b
 					return ret;
 			}
 		} else {
-			ret = pba ? uvfio_pcicfg_msix_pba_read(dev->cfg, dw, word, 4) :
-				    uvfio_pcicfg_msix_table_read(dev->cfg, dw, word, 4);
+			ret = pba ? uvfio_pcicfg_msix_pba_read(dev->cfg, dw, word, 4)
+				  : uvfio_pcicfg_msix_table_read(dev->cfg, dw, word, 4);
 			if (ret)
 				return ret;
 			memcpy(buf + done, word + skip, n);
@@ -314,7 +315,8 @@ int dev_region_access(struct uvfio_dev *dev, unsigned int index, uint64_t off, v
 
 	if (r->kind == REGION_CONFIG) {
 		if (write) {
-			ret = uvfio_pcicfg_write(dev->cfg, (unsigned int)off, buf, (unsigned int)len);
+			ret = uvfio_pcicfg_write(dev->cfg, (unsigned int)off, buf,
+						 (unsigned int)len);
 			dev_after_cfg_change(dev);
 			return ret;
 		}

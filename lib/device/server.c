@@ -54,7 +54,7 @@ static uint64_t now_ms(void)
 
 int dev_ep_add(struct uvfio_dev *dev, int fd, uint32_t events, uint64_t tag)
 {
-	struct epoll_event ev = { .events = events, .data.u64 = tag };
+	struct epoll_event ev = {.events = events, .data.u64 = tag};
 
 	if (epoll_ctl(dev->epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
 		return -errno;
@@ -234,7 +234,7 @@ struct reply {
 
 static void reply_buf(struct reply *rep, size_t len)
 {
-	rep->iov[0] = (struct iovec){ .iov_base = rep->buf, .iov_len = len };
+	rep->iov[0] = (struct iovec){.iov_base = rep->buf, .iov_len = len};
 	rep->iovcnt = 1;
 }
 
@@ -266,7 +266,7 @@ static int h_version(struct uvfio_dev *dev, struct uvfio_msg *msg, struct reply 
 		dev->conn_broken = true;
 		return len;
 	}
-	rep->iov[0] = (struct iovec){ .iov_base = dev->rxbuf, .iov_len = (size_t)len };
+	rep->iov[0] = (struct iovec){.iov_base = dev->rxbuf, .iov_len = (size_t)len};
 	rep->iovcnt = 1;
 	dev->negotiated = true;
 	return 0;
@@ -387,8 +387,8 @@ static int h_region_read(struct uvfio_dev *dev, struct uvfio_msg *msg, struct re
 	if (ret)
 		return ret;
 	memcpy(rep->buf, &rw, sizeof(rw));
-	rep->iov[0] = (struct iovec){ .iov_base = rep->buf, .iov_len = sizeof(rw) };
-	rep->iov[1] = (struct iovec){ .iov_base = dev->rxbuf, .iov_len = rw.count };
+	rep->iov[0] = (struct iovec){.iov_base = rep->buf, .iov_len = sizeof(rw)};
+	rep->iov[1] = (struct iovec){.iov_base = dev->rxbuf, .iov_len = rw.count};
 	rep->iovcnt = 2;
 	return 0;
 }
@@ -401,8 +401,8 @@ static int h_region_write(struct uvfio_dev *dev, struct uvfio_msg *msg, struct r
 	memcpy(&rw, msg->payload, sizeof(rw));
 	if (rw.count > dev->limits.max_data_xfer_size)
 		return -E2BIG;
-	ret = dev_region_access(dev, rw.region, rw.offset,
-				(uint8_t *)msg->payload + sizeof(rw), rw.count, true);
+	ret = dev_region_access(dev, rw.region, rw.offset, (uint8_t *)msg->payload + sizeof(rw),
+				rw.count, true);
 	if (ret)
 		return ret;
 	memcpy(rep->buf, &rw, sizeof(rw));
@@ -462,15 +462,15 @@ static const handler_fn handlers[UVFIO_CMD_MAX + 1] = {
 /* Handle one received message; its fds are closed by the caller. */
 static void handle_msg(struct uvfio_dev *dev, struct uvfio_msg *msg)
 {
-	struct reply rep = { .iovcnt = 0, .fd = -1 };
+	struct reply rep = {.iovcnt = 0, .fd = -1};
 	uint32_t type = msg->hdr.flags & UVFIO_MSG_TYPE_MASK;
 	bool opening;
 	int ret;
 
 	if (type == UVFIO_MSG_TYPE_REPLY) {
 		/* contract §2: a reply nobody waits for is dropped. */
-		dev_log(dev, LOG_WARNING, "unexpected reply id %u to %s: dropped",
-			msg->hdr.msg_id, uvfio_cmd_name(msg->hdr.cmd));
+		dev_log(dev, LOG_WARNING, "unexpected reply id %u to %s: dropped", msg->hdr.msg_id,
+			uvfio_cmd_name(msg->hdr.cmd));
 		return;
 	}
 	if (!dev->negotiated && msg->hdr.cmd != UVFIO_CMD_VERSION) {
@@ -520,7 +520,7 @@ static void handle_msg(struct uvfio_dev *dev, struct uvfio_msg *msg)
  */
 static int client_read_one(struct uvfio_dev *dev)
 {
-	struct uvfio_msg msg = { .payload = dev->rxbuf };
+	struct uvfio_msg msg = {.payload = dev->rxbuf};
 	int ret;
 
 	ret = uvfio_msg_recv(dev->sock, &msg, dev->rxbuf_size, dev->limits.max_msg_fds);
@@ -579,7 +579,7 @@ static void client_ready(struct uvfio_dev *dev)
 	int ret;
 
 	for (i = 0; i < DEV_MSG_BATCH; i++) {
-		struct pollfd p = { .fd = dev->sock, .events = POLLIN };
+		struct pollfd p = {.fd = dev->sock, .events = POLLIN};
 
 		/* Queued commands come before anything still in the socket. */
 		if (dev->sock < 0 || dev->queue_count)
@@ -903,15 +903,14 @@ void dev_loop_fini(struct uvfio_dev *dev)
 	dev->rxbuf_size = 0;
 }
 
-int uvfio_dev_defer(struct uvfio_dev *dev, void (*fn)(struct uvfio_dev *dev, void *arg),
-		    void *arg)
+int uvfio_dev_defer(struct uvfio_dev *dev, void (*fn)(struct uvfio_dev *dev, void *arg), void *arg)
 {
 	if (!dev || !fn)
 		return -EINVAL;
 	if (dev->defer_count >= DEV_MAX_DEFER)
 		return -ENOSPC;
 	dev->defer[(dev->defer_head + dev->defer_count) % DEV_MAX_DEFER] =
-		(struct dev_defer){ .fn = fn, .arg = arg };
+		(struct dev_defer){.fn = fn, .arg = arg};
 	dev->defer_count++;
 	return 0;
 }
@@ -964,7 +963,7 @@ int uvfio_dev_unwatch_fd(struct uvfio_dev *dev, int fd)
 
 int uvfio_dev_listen(const char *path)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	struct stat st;
 	int fd;
 	int ret;
@@ -1013,10 +1012,10 @@ static int dma_wait_reply(struct uvfio_dev *dev, uint16_t id, uint16_t cmd, uvfi
 
 	for (;;) {
 		struct pollfd pfd[2] = {
-			{ .fd = dev->sock, .events = POLLIN },
-			{ .fd = dev->stopfd, .events = POLLIN },
+			{.fd = dev->sock, .events = POLLIN},
+			{.fd = dev->stopfd, .events = POLLIN},
 		};
-		struct uvfio_msg m = { .payload = dev->rxbuf };
+		struct uvfio_msg m = {.payload = dev->rxbuf};
 		struct uvfio_msg_dma_rw head;
 		uint64_t now = now_ms();
 		int ret;
@@ -1060,8 +1059,8 @@ static int dma_wait_reply(struct uvfio_dev *dev, uint16_t id, uint16_t cmd, uvfi
 			continue;
 		}
 		if (m.hdr.msg_id != id || m.hdr.cmd != cmd) {
-			dev_log(dev, LOG_WARNING, "unexpected reply id %u to %s: dropped", m.hdr.msg_id,
-				uvfio_cmd_name(m.hdr.cmd));
+			dev_log(dev, LOG_WARNING, "unexpected reply id %u to %s: dropped",
+				m.hdr.msg_id, uvfio_cmd_name(m.hdr.cmd));
 			uvfio_msg_close_fds(&m);
 			continue;
 		}
@@ -1108,15 +1107,15 @@ static int dma_by_msg(void *arg, uvfio_iova_t iova, void *buf, size_t len, bool 
 		max = dev->limits.max_data_xfer_size;
 	while (len) {
 		size_t n = len < max ? len : (size_t)max;
-		struct uvfio_msg_dma_rw head = { .addr = iova, .count = n };
+		struct uvfio_msg_dma_rw head = {.addr = iova, .count = n};
 		struct uvfio_msg_hdr hdr = {
 			.msg_id = dev->dma_msg_id++,
 			.cmd = cmd,
 			.flags = UVFIO_MSG_TYPE_COMMAND,
 		};
 		struct iovec iov[2] = {
-			{ .iov_base = &head, .iov_len = sizeof(head) },
-			{ .iov_base = p, .iov_len = n },
+			{.iov_base = &head, .iov_len = sizeof(head)},
+			{.iov_base = p, .iov_len = n},
 		};
 
 		ret = uvfio_msg_send(dev->sock, &hdr, iov, write ? 2 : 1, NULL, 0);
@@ -1157,8 +1156,8 @@ int uvfio_dev_dma_write(struct uvfio_dev *dev, uvfio_iova_t iova, const void *bu
 	return uvfio_dma_space_rw(&dev->dma, iova, (void *)buf, len, true, dma_by_msg, dev);
 }
 
-int uvfio_dev_dma_translate(struct uvfio_dev *dev, uvfio_iova_t iova, size_t len,
-			    unsigned int prot, void **va)
+int uvfio_dev_dma_translate(struct uvfio_dev *dev, uvfio_iova_t iova, size_t len, unsigned int prot,
+			    void **va)
 {
 	if (!dev || !va || !prot || (prot & ~(UVFIO_DMA_READ | UVFIO_DMA_WRITE)))
 		return -EINVAL;

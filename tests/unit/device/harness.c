@@ -190,11 +190,11 @@ void model_create(struct model *m, unsigned int flags)
 	assert_int_equal(uvfio_dev_setup_bar_mem(m->dev, 2, M_BAR2_SIZE, 0, -1, 0, &bar2), 0);
 	m->bar2 = bar2;
 	assert_int_equal(uvfio_dev_setup_rom(m->dev, rom, sizeof(rom)), 0);
-	assert_int_equal(uvfio_dev_setup_region(m->dev, 9, M_REGION9_SIZE,
-						VFIO_REGION_INFO_FLAG_READ |
-							VFIO_REGION_INFO_FLAG_WRITE,
-						M_REGION9_TYPE, M_REGION9_SUBTYPE, &r9_ops, m),
-			 0);
+	assert_int_equal(
+		uvfio_dev_setup_region(m->dev, 9, M_REGION9_SIZE,
+				       VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE,
+				       M_REGION9_TYPE, M_REGION9_SUBTYPE, &r9_ops, m),
+		0);
 	assert_true(uvfio_dev_add_cap_pm(m->dev) > 0);
 	m->msi_off = uvfio_dev_add_cap_msi(m->dev, M_NVEC, UVFIO_MSI_64BIT | UVFIO_MSI_MASKABLE);
 	assert_true(m->msi_off > 0);
@@ -220,7 +220,7 @@ static void *serve_thread(void *arg)
 
 void srv_connect(struct srv *s)
 {
-	struct timeval tv = { .tv_sec = 5 };
+	struct timeval tv = {.tv_sec = 5};
 	int sv[2];
 
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
@@ -266,8 +266,8 @@ uint16_t cl_next_id(void)
 int cl_send(int sock, uint16_t id, uint16_t cmd, uint32_t flags, const void *p, size_t len,
 	    const int *fds, unsigned int nfds)
 {
-	struct uvfio_msg_hdr hdr = { .msg_id = id, .cmd = cmd, .flags = flags };
-	struct iovec iov = { .iov_base = (void *)p, .iov_len = len };
+	struct uvfio_msg_hdr hdr = {.msg_id = id, .cmd = cmd, .flags = flags};
+	struct iovec iov = {.iov_base = (void *)p, .iov_len = len};
 
 	return uvfio_msg_send(sock, &hdr, &iov, len ? 1 : 0, fds, nfds);
 }
@@ -281,8 +281,8 @@ int cl_recv(int sock, struct uvfio_msg *m, void *buf, size_t size)
 
 static uint8_t scratch_buf[1 << 21];
 
-int cl_call(int sock, uint16_t cmd, const void *p, size_t len, const int *fds,
-	    unsigned int nfds, void *rbuf, size_t rsize, size_t *rlen)
+int cl_call(int sock, uint16_t cmd, const void *p, size_t len, const int *fds, unsigned int nfds,
+	    void *rbuf, size_t rsize, size_t *rlen)
 {
 	uint16_t id = cl_next_id();
 	struct uvfio_msg m;
@@ -322,7 +322,7 @@ int cl_call(int sock, uint16_t cmd, const void *p, size_t len, const int *fds,
 int cl_version(int sock, const char *json)
 {
 	uint8_t buf[4 + 4096];
-	struct uvfio_msg_version v = { .major = 0, .minor = 0 };
+	struct uvfio_msg_version v = {.major = 0, .minor = 0};
 	size_t len = sizeof(v);
 	uint8_t rbuf[8192];
 	size_t rlen;
@@ -342,7 +342,7 @@ int cl_version(int sock, const char *json)
 
 int cl_read(int sock, uint32_t region, uint64_t off, void *buf, uint32_t count)
 {
-	struct uvfio_msg_region_rw rw = { .offset = off, .region = region, .count = count };
+	struct uvfio_msg_region_rw rw = {.offset = off, .region = region, .count = count};
 	size_t rlen;
 	int ret;
 
@@ -359,7 +359,7 @@ int cl_read(int sock, uint32_t region, uint64_t off, void *buf, uint32_t count)
 int cl_write(int sock, uint32_t region, uint64_t off, const void *buf, uint32_t count)
 {
 	static uint8_t msg[(1 << 20) + 64];
-	struct uvfio_msg_region_rw rw = { .offset = off, .region = region, .count = count };
+	struct uvfio_msg_region_rw rw = {.offset = off, .region = region, .count = count};
 
 	memcpy(msg, &rw, sizeof(rw));
 	memcpy(msg + sizeof(rw), buf, count);
@@ -415,8 +415,8 @@ int cl_set_irqs(int sock, uint32_t index, uint32_t flags, uint32_t start, uint32
 	memcpy(buf, &set, sizeof(set));
 	if (dlen)
 		memcpy(buf + sizeof(set), data, dlen);
-	return cl_call(sock, UVFIO_CMD_DEVICE_SET_IRQS, buf, sizeof(set) + dlen, fds, nfds, NULL,
-		       0, NULL);
+	return cl_call(sock, UVFIO_CMD_DEVICE_SET_IRQS, buf, sizeof(set) + dlen, fds, nfds, NULL, 0,
+		       NULL);
 }
 
 int efd_new(void)
@@ -438,7 +438,7 @@ uint64_t efd_take(int fd)
 
 uint64_t efd_wait(int fd, int ms)
 {
-	struct pollfd p = { .fd = fd, .events = POLLIN };
+	struct pollfd p = {.fd = fd, .events = POLLIN};
 
 	if (poll(&p, 1, ms) <= 0)
 		return 0;

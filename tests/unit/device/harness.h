@@ -18,25 +18,25 @@
  * The model's BAR0 (4 KiB, trapped).  Writes of 4 bytes to the command
  * registers act; every byte reads back what was last stored.
  */
-#define M_INTX 0x00      /* W: INTx level */
-#define M_MSIX 0x04      /* W: fire MSI-X vector; result at M_RET */
-#define M_MSI 0x08       /* W: fire MSI vector; result at M_RET */
-#define M_ERR 0x0c       /* W: ERR trigger */
-#define M_REQ 0x10       /* W: REQ trigger */
-#define M_MEMPOKE 0x14   /* W: store the value at BAR2 offset 0 */
-#define M_JOB 0x18       /* W: deferred DMA job (read, then write +1) */
-#define M_JOB_SYNC 0x1c  /* W: the same job, inside the request */
-#define M_RESETS 0x20    /* R: model resets */
-#define M_REASON 0x24    /* R: last reset reason */
-#define M_OPENS 0x28     /* R: open callbacks */
-#define M_RELEASES 0x2c  /* R: release callbacks */
-#define M_RET 0x40       /* R: last trigger result */
-#define M_JOB_RET 0x44   /* R: last job result */
-#define M_JOB_IOVA 0x60  /* u64: job source */
-#define M_JOB_LEN 0x68   /* u32: job length (<= 64) */
-#define M_JOB_DST 0x70   /* u64: job destination */
-#define M_JOB_BUF 0x80   /* 64 bytes: what the job read */
-#define M_SCRATCH 0xc0   /* 64 bytes of plain storage */
+#define M_INTX 0x00	/* W: INTx level */
+#define M_MSIX 0x04	/* W: fire MSI-X vector; result at M_RET */
+#define M_MSI 0x08	/* W: fire MSI vector; result at M_RET */
+#define M_ERR 0x0c	/* W: ERR trigger */
+#define M_REQ 0x10	/* W: REQ trigger */
+#define M_MEMPOKE 0x14	/* W: store the value at BAR2 offset 0 */
+#define M_JOB 0x18	/* W: deferred DMA job (read, then write +1) */
+#define M_JOB_SYNC 0x1c /* W: the same job, inside the request */
+#define M_RESETS 0x20	/* R: model resets */
+#define M_REASON 0x24	/* R: last reset reason */
+#define M_OPENS 0x28	/* R: open callbacks */
+#define M_RELEASES 0x2c /* R: release callbacks */
+#define M_RET 0x40	/* R: last trigger result */
+#define M_JOB_RET 0x44	/* R: last job result */
+#define M_JOB_IOVA 0x60 /* u64: job source */
+#define M_JOB_LEN 0x68	/* u32: job length (<= 64) */
+#define M_JOB_DST 0x70	/* u64: job destination */
+#define M_JOB_BUF 0x80	/* 64 bytes: what the job read */
+#define M_SCRATCH 0xc0	/* 64 bytes of plain storage */
 
 #define M_BAR0_SIZE 0x1000
 #define M_BAR2_SIZE 0x4000
@@ -88,8 +88,8 @@ int cl_recv(int sock, struct uvfio_msg *m, void *buf, size_t size);
  * Send a command and wait for its reply (any message in between fails the
  * test).  Returns 0, -errno from an error reply, or -EPROTO.
  */
-int cl_call(int sock, uint16_t cmd, const void *p, size_t len, const int *fds,
-	    unsigned int nfds, void *rbuf, size_t rsize, size_t *rlen);
+int cl_call(int sock, uint16_t cmd, const void *p, size_t len, const int *fds, unsigned int nfds,
+	    void *rbuf, size_t rsize, size_t *rlen);
 uint16_t cl_next_id(void);
 /* The fd the last cl_call() reply carried (the caller closes it), or -1. */
 extern int cl_reply_fd;
@@ -116,8 +116,8 @@ uint64_t efd_wait(int fd, int ms);
 int count_fds(void);
 
 #define QEMU_JSON                                                                                  \
-	"{\"capabilities\": {\"pgsizes\": 4096, \"max_msg_fds\": 16, \"max_dma_maps\": 65535, "   \
-	"\"max_data_xfer_size\": 1048576, \"migration\": {\"max_bitmap_size\": 268435456, "       \
+	"{\"capabilities\": {\"pgsizes\": 4096, \"max_msg_fds\": 16, \"max_dma_maps\": 65535, "    \
+	"\"max_data_xfer_size\": 1048576, \"migration\": {\"max_bitmap_size\": 268435456, "        \
 	"\"pgsize\": 4096}, \"write_multiple\": true}}"
 
 #endif

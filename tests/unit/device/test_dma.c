@@ -46,21 +46,21 @@ struct map_case {
 
 /* Against a space holding [0x10000, 0x20000) RW (fd-less). */
 static const struct map_case map_cases[] = {
-	{ "unaligned iova", 0x30001, PG, RW, -EINVAL },
-	{ "unaligned size", 0x30000, PG + 1, RW, -EINVAL },
-	{ "size 0", 0x30000, 0, RW, -EINVAL },
-	{ "iova+size wraps", 0xfffffffffffff000ull, 2 * PG, RW, -EINVAL },
-	{ "no READ nor WRITE", 0x30000, PG, 0, -EINVAL },
-	{ "unknown flag", 0x30000, PG, RW | 4, -EINVAL },
-	{ "same range", 0x10000, 0x10000, RW, -EEXIST },
-	{ "overlaps the start", 0xf000, 2 * PG, RW, -EEXIST },
-	{ "overlaps the end", 0x1f000, 2 * PG, RW, -EEXIST },
-	{ "inside", 0x14000, PG, RW, -EEXIST },
-	{ "contains", 0x0, 0x100000, RW, -EEXIST },
-	{ "touches below", 0xf000, PG, RW, 0 },
-	{ "touches above", 0x20000, PG, R, 0 },
-	{ "write-only", 0x40000, PG, W, 0 },
-	{ "last page of the space", 0xfffffffffffff000ull, PG, RW, 0 },
+	{"unaligned iova", 0x30001, PG, RW, -EINVAL},
+	{"unaligned size", 0x30000, PG + 1, RW, -EINVAL},
+	{"size 0", 0x30000, 0, RW, -EINVAL},
+	{"iova+size wraps", 0xfffffffffffff000ull, 2 * PG, RW, -EINVAL},
+	{"no READ nor WRITE", 0x30000, PG, 0, -EINVAL},
+	{"unknown flag", 0x30000, PG, RW | 4, -EINVAL},
+	{"same range", 0x10000, 0x10000, RW, -EEXIST},
+	{"overlaps the start", 0xf000, 2 * PG, RW, -EEXIST},
+	{"overlaps the end", 0x1f000, 2 * PG, RW, -EEXIST},
+	{"inside", 0x14000, PG, RW, -EEXIST},
+	{"contains", 0x0, 0x100000, RW, -EEXIST},
+	{"touches below", 0xf000, PG, RW, 0},
+	{"touches above", 0x20000, PG, R, 0},
+	{"write-only", 0x40000, PG, W, 0},
+	{"last page of the space", 0xfffffffffffff000ull, PG, RW, 0},
 };
 
 static void test_map_rules(void **state)
@@ -119,21 +119,21 @@ struct unmap_case {
 
 /* Against [0x10000,+0x4000), [0x20000,+0x4000), [0x24000,+0x1000). */
 static const struct unmap_case unmap_cases[] = {
-	{ "exact", 0x10000, 0x4000, 0, 0, 0x4000, 2 },
-	{ "bisects the start", 0x11000, 0x3000, 0, -EINVAL, 0, 3 },
-	{ "bisects the end", 0x10000, 0x2000, 0, -EINVAL, 0, 3 },
-	{ "ends inside the next", 0x10000, 0x12000, 0, -EINVAL, 0, 3 },
-	{ "superset of two and a gap", 0x0, 0x24000, 0, 0, 0x8000, 1 },
-	{ "superset of all", 0x0, 0x100000, 0, 0, 0x9000, 0 },
-	{ "gap only", 0x14000, 0xc000, 0, 0, 0, 3 },
-	{ "adjacent pair", 0x20000, 0x5000, 0, 0, 0x5000, 1 },
-	{ "unaligned", 0x10000, 0x4001, 0, -EINVAL, 0, 3 },
-	{ "size 0", 0x10000, 0, 0, -EINVAL, 0, 3 },
-	{ "wraps", 0xfffffffffffff000ull, 0x2000, 0, -EINVAL, 0, 3 },
-	{ "all", 0, 0, VFIO_DMA_UNMAP_FLAG_ALL, 0, 0x9000, 0 },
-	{ "all with a range", 0x10000, 0x4000, VFIO_DMA_UNMAP_FLAG_ALL, -EINVAL, 0, 3 },
-	{ "dirty bitmap", 0x10000, 0x4000, VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP, -EINVAL, 0, 3 },
-	{ "unknown flag", 0x10000, 0x4000, 1u << 7, -EINVAL, 0, 3 },
+	{"exact", 0x10000, 0x4000, 0, 0, 0x4000, 2},
+	{"bisects the start", 0x11000, 0x3000, 0, -EINVAL, 0, 3},
+	{"bisects the end", 0x10000, 0x2000, 0, -EINVAL, 0, 3},
+	{"ends inside the next", 0x10000, 0x12000, 0, -EINVAL, 0, 3},
+	{"superset of two and a gap", 0x0, 0x24000, 0, 0, 0x8000, 1},
+	{"superset of all", 0x0, 0x100000, 0, 0, 0x9000, 0},
+	{"gap only", 0x14000, 0xc000, 0, 0, 0, 3},
+	{"adjacent pair", 0x20000, 0x5000, 0, 0, 0x5000, 1},
+	{"unaligned", 0x10000, 0x4001, 0, -EINVAL, 0, 3},
+	{"size 0", 0x10000, 0, 0, -EINVAL, 0, 3},
+	{"wraps", 0xfffffffffffff000ull, 0x2000, 0, -EINVAL, 0, 3},
+	{"all", 0, 0, VFIO_DMA_UNMAP_FLAG_ALL, 0, 0x9000, 0},
+	{"all with a range", 0x10000, 0x4000, VFIO_DMA_UNMAP_FLAG_ALL, -EINVAL, 0, 3},
+	{"dirty bitmap", 0x10000, 0x4000, VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP, -EINVAL, 0, 3},
+	{"unknown flag", 0x10000, 0x4000, 1u << 7, -EINVAL, 0, 3},
 };
 
 static void test_unmap_rules(void **state)
@@ -192,8 +192,9 @@ static void test_fd_maps(void **state)
 	memcpy(mem + 2 * PG + 16, "hello, device", 14);
 	assert_int_equal(uvfio_dma_space_translate(&s, 0x100010, 14, UVFIO_DMA_READ, &va), 0);
 	assert_memory_equal(va, "hello, device", 14);
-	assert_int_equal(uvfio_dma_space_translate(&s, 0x100010, 14, UVFIO_DMA_READ |
-							       UVFIO_DMA_WRITE, &va), 0);
+	assert_int_equal(
+		uvfio_dma_space_translate(&s, 0x100010, 14, UVFIO_DMA_READ | UVFIO_DMA_WRITE, &va),
+		0);
 	/* Read-only window: translate for write and write are -EPERM. */
 	assert_int_equal(uvfio_dma_space_translate(&s, 0x102000, 8, UVFIO_DMA_WRITE, &va), -EPERM);
 	assert_int_equal(uvfio_dma_space_translate(&s, 0x102000, 8, UVFIO_DMA_READ, &va), 0);
@@ -201,8 +202,9 @@ static void test_fd_maps(void **state)
 	/* Across two windows, and outside any: -EFAULT. */
 	assert_int_equal(uvfio_dma_space_translate(&s, 0x101ff8, 16, UVFIO_DMA_READ, &va), -EFAULT);
 	assert_int_equal(uvfio_dma_space_translate(&s, 0x0, 8, UVFIO_DMA_READ, &va), -EFAULT);
-	assert_int_equal(uvfio_dma_space_translate(&s, 0xfffffffffffffff0ull, 0x20,
-						   UVFIO_DMA_READ, &va), -EFAULT);
+	assert_int_equal(
+		uvfio_dma_space_translate(&s, 0xfffffffffffffff0ull, 0x20, UVFIO_DMA_READ, &va),
+		-EFAULT);
 	/* No fd: -ENOMEM, use messages. */
 	assert_int_equal(uvfio_dma_space_translate(&s, 0x103000, 8, UVFIO_DMA_READ, &va), -ENOMEM);
 
@@ -248,7 +250,7 @@ static int log_msg(void *arg, uvfio_iova_t iova, void *buf, size_t len, bool wri
 static void test_fdless_pieces(void **state)
 {
 	struct uvfio_dma_space s;
-	struct msg_log l = { 0 };
+	struct msg_log l = {0};
 	int fd = memfd_of(PG);
 	uint8_t buf[3 * PG];
 	uint8_t *mem;
@@ -331,12 +333,9 @@ static void test_many_maps(void **state)
 }
 
 static const struct CMUnitTest tests[] = {
-	cmocka_unit_test(test_map_rules),
-	cmocka_unit_test(test_map_limits),
-	cmocka_unit_test(test_unmap_rules),
-	cmocka_unit_test(test_fd_maps),
-	cmocka_unit_test(test_fdless_pieces),
-	cmocka_unit_test(test_many_maps),
+	cmocka_unit_test(test_map_rules),     cmocka_unit_test(test_map_limits),
+	cmocka_unit_test(test_unmap_rules),   cmocka_unit_test(test_fd_maps),
+	cmocka_unit_test(test_fdless_pieces), cmocka_unit_test(test_many_maps),
 };
 
 UVFIO_TEST_MAIN(tests)

@@ -21,14 +21,15 @@
 #define A_UNMASK VFIO_IRQ_SET_ACTION_UNMASK
 #define A_TRIG VFIO_IRQ_SET_ACTION_TRIGGER
 
-static const uint32_t datas[3] = { D_NONE, D_BOOL, D_EFD };
-static const uint32_t actions[3] = { A_MASK, A_UNMASK, A_TRIG };
+static const uint32_t datas[3] = {D_NONE, D_BOOL, D_EFD};
+static const uint32_t actions[3] = {A_MASK, A_UNMASK, A_TRIG};
 
 /*
  * Expected errno of SET_IRQS (start 0, count 1) per index, action, data,
  * with nothing enabled ([0]) and with the index itself enabled ([1]);
  * vfio_pci_set_irqs_ioctl() and its handlers.
  */
+/* clang-format off */
 static const int expect[2][5][3][3] = {
 	[0] = {
 		/* INTx, not enabled: every handler checks is_intx first -> EINVAL,
@@ -57,8 +58,9 @@ static const int expect[2][5][3][3] = {
 		[4] = { { ENOTTY, ENOTTY, ENOTTY }, { ENOTTY, ENOTTY, ENOTTY }, { 0, 0, 0 } },
 	},
 };
+/* clang-format on */
 
-static const unsigned int index_count[5] = { 1, M_NVEC, M_NVEC, 1, 1 };
+static const unsigned int index_count[5] = {1, M_NVEC, M_NVEC, 1, 1};
 
 /* Enable @index with an eventfd per sub-index (kept in @efds). */
 static void enable_index(int sock, unsigned int index, int *efds)
@@ -97,7 +99,7 @@ static void test_set_irqs_matrix(void **state)
 		for (index = 0; index < 5; index++) {
 			for (a = 0; a < 3; a++) {
 				for (d = 0; d < 3; d++) {
-					int efds[M_NVEC] = { -1, -1, -1, -1 };
+					int efds[M_NVEC] = {-1, -1, -1, -1};
 					uint8_t one = 1;
 					int fd = -1;
 					int want = -expect[st][index][a][d];
@@ -109,13 +111,14 @@ static void test_set_irqs_matrix(void **state)
 						enable_index(s.sock, index, efds);
 					if (datas[d] == D_EFD)
 						fd = efd_new();
-					ret = cl_set_irqs(s.sock, index, datas[d] | actions[a], 0, 1,
-							  &one, datas[d] == D_BOOL ? 1 : 0, &fd,
+					ret = cl_set_irqs(s.sock, index, datas[d] | actions[a], 0,
+							  1, &one, datas[d] == D_BOOL ? 1 : 0, &fd,
 							  fd >= 0 ? 1 : 0);
 					if (ret != want)
 						fail_msg("state %u index %u action %#x data %#x: "
 							 "got %d, want %d",
-							 st, index, actions[a], datas[d], ret, want);
+							 st, index, actions[a], datas[d], ret,
+							 want);
 					/* Loopback signals the bound eventfd of sub-index 0. */
 					if (st && !ret && actions[a] == A_TRIG && datas[d] != D_EFD)
 						assert_int_equal(efd_take(efds[0]), 1);
@@ -134,7 +137,7 @@ static void test_set_irqs_matrix(void **state)
 
 struct edge_case {
 	const char *what;
-	int enable;     /* index enabled first, or -1 */
+	int enable; /* index enabled first, or -1 */
 	uint32_t index;
 	uint32_t flags;
 	uint32_t start;
@@ -146,32 +149,32 @@ struct edge_case {
 };
 
 static const struct edge_case edges[] = {
-	{ "index 5", -1, 5, D_NONE | A_TRIG, 0, 1, 0, 0, false, -EINVAL },
-	{ "start past the count", -1, 0, D_EFD | A_TRIG, 1, 1, 0, 1, false, -EINVAL },
-	{ "start+count past the count", -1, 1, D_EFD | A_TRIG, 2, 3, 0, 0, false, -EINVAL },
-	{ "count wraps", -1, 1, D_NONE | A_TRIG, 1, 0xffffffffu, 0, 0, false, -EINVAL },
-	{ "two data bits", -1, 0, D_NONE | D_BOOL | A_TRIG, 0, 1, 1, 0, false, -EINVAL },
-	{ "no data bit", -1, 0, A_TRIG, 0, 1, 0, 0, false, -EINVAL },
-	{ "two action bits", 0, 0, D_NONE | A_MASK | A_TRIG, 0, 1, 0, 0, false, -ENOTTY },
-	{ "no action bit", 0, 0, D_NONE, 0, 1, 0, 0, false, -ENOTTY },
-	{ "unknown flag", -1, 0, D_NONE | A_TRIG | (1u << 6), 0, 1, 0, 0, false, -EINVAL },
-	{ "fewer fds than count", -1, 1, D_EFD | A_TRIG, 0, 2, 0, 1, false, -EINVAL },
-	{ "not an eventfd", -1, 0, D_EFD | A_TRIG, 0, 1, 0, 1, true, -EINVAL },
-	{ "MSI enable of 0 vectors", -1, 1, D_EFD | A_TRIG, 0, 0, 0, 0, false, -EINVAL },
-	{ "INTx while MSI is on", 1, 0, D_EFD | A_TRIG, 0, 1, 0, 1, false, -EINVAL },
-	{ "MSI-X while MSI is on", 1, 2, D_EFD | A_TRIG, 0, 1, 0, 1, false, -EINVAL },
-	{ "MSI while INTx is on", 0, 1, D_EFD | A_TRIG, 0, 1, 0, 1, false, -EINVAL },
-	{ "disable MSI", 1, 1, D_NONE | A_TRIG, 0, 0, 0, 0, false, 0 },
-	{ "disable INTx when off", -1, 0, D_NONE | A_TRIG, 0, 0, 0, 0, false, -EINVAL },
-	{ "disable MSI-X when MSI is on", 1, 2, D_NONE | A_TRIG, 0, 0, 0, 0, false, -EINVAL },
-	{ "MSI-X de-assign without fds", 2, 2, D_EFD | A_TRIG, 2, 2, 0, 0, false, 0 },
-	{ "MSI-X enable without fds", -1, 2, D_EFD | A_TRIG, 0, 4, 0, 0, false, 0 },
-	{ "ERR clear with NONE count 0", 3, 3, D_NONE | A_TRIG, 0, 0, 0, 0, false, 0 },
-	{ "ERR BOOL count 0", 3, 3, D_BOOL | A_TRIG, 0, 0, 0, 0, false, -EINVAL },
-	{ "REQ count 2", -1, 4, D_NONE | A_TRIG, 0, 2, 0, 0, false, -EINVAL },
-	{ "REQ EVENTFD count 0", -1, 4, D_EFD | A_TRIG, 0, 0, 0, 0, false, -EINVAL },
-	{ "INTx unmask eventfd de-assign", 0, 0, D_EFD | A_UNMASK, 0, 1, 0, 0, false, 0 },
-	{ "BOOL payload short", 1, 1, D_BOOL | A_TRIG, 0, 2, 1, 0, false, -EINVAL },
+	{"index 5", -1, 5, D_NONE | A_TRIG, 0, 1, 0, 0, false, -EINVAL},
+	{"start past the count", -1, 0, D_EFD | A_TRIG, 1, 1, 0, 1, false, -EINVAL},
+	{"start+count past the count", -1, 1, D_EFD | A_TRIG, 2, 3, 0, 0, false, -EINVAL},
+	{"count wraps", -1, 1, D_NONE | A_TRIG, 1, 0xffffffffu, 0, 0, false, -EINVAL},
+	{"two data bits", -1, 0, D_NONE | D_BOOL | A_TRIG, 0, 1, 1, 0, false, -EINVAL},
+	{"no data bit", -1, 0, A_TRIG, 0, 1, 0, 0, false, -EINVAL},
+	{"two action bits", 0, 0, D_NONE | A_MASK | A_TRIG, 0, 1, 0, 0, false, -ENOTTY},
+	{"no action bit", 0, 0, D_NONE, 0, 1, 0, 0, false, -ENOTTY},
+	{"unknown flag", -1, 0, D_NONE | A_TRIG | (1u << 6), 0, 1, 0, 0, false, -EINVAL},
+	{"fewer fds than count", -1, 1, D_EFD | A_TRIG, 0, 2, 0, 1, false, -EINVAL},
+	{"not an eventfd", -1, 0, D_EFD | A_TRIG, 0, 1, 0, 1, true, -EINVAL},
+	{"MSI enable of 0 vectors", -1, 1, D_EFD | A_TRIG, 0, 0, 0, 0, false, -EINVAL},
+	{"INTx while MSI is on", 1, 0, D_EFD | A_TRIG, 0, 1, 0, 1, false, -EINVAL},
+	{"MSI-X while MSI is on", 1, 2, D_EFD | A_TRIG, 0, 1, 0, 1, false, -EINVAL},
+	{"MSI while INTx is on", 0, 1, D_EFD | A_TRIG, 0, 1, 0, 1, false, -EINVAL},
+	{"disable MSI", 1, 1, D_NONE | A_TRIG, 0, 0, 0, 0, false, 0},
+	{"disable INTx when off", -1, 0, D_NONE | A_TRIG, 0, 0, 0, 0, false, -EINVAL},
+	{"disable MSI-X when MSI is on", 1, 2, D_NONE | A_TRIG, 0, 0, 0, 0, false, -EINVAL},
+	{"MSI-X de-assign without fds", 2, 2, D_EFD | A_TRIG, 2, 2, 0, 0, false, 0},
+	{"MSI-X enable without fds", -1, 2, D_EFD | A_TRIG, 0, 4, 0, 0, false, 0},
+	{"ERR clear with NONE count 0", 3, 3, D_NONE | A_TRIG, 0, 0, 0, 0, false, 0},
+	{"ERR BOOL count 0", 3, 3, D_BOOL | A_TRIG, 0, 0, 0, 0, false, -EINVAL},
+	{"REQ count 2", -1, 4, D_NONE | A_TRIG, 0, 2, 0, 0, false, -EINVAL},
+	{"REQ EVENTFD count 0", -1, 4, D_EFD | A_TRIG, 0, 0, 0, 0, false, -EINVAL},
+	{"INTx unmask eventfd de-assign", 0, 0, D_EFD | A_UNMASK, 0, 1, 0, 0, false, 0},
+	{"BOOL payload short", 1, 1, D_BOOL | A_TRIG, 0, 2, 1, 0, false, -EINVAL},
 };
 
 static void test_set_irqs_edges(void **state)
@@ -183,10 +186,10 @@ static void test_set_irqs_edges(void **state)
 	model_create(&s.m, UVFIO_DEV_PCIE);
 	for (i = 0; i < sizeof(edges) / sizeof(edges[0]); i++) {
 		const struct edge_case *c = &edges[i];
-		int efds[M_NVEC] = { -1, -1, -1, -1 };
-		int fds[2] = { -1, -1 };
-		int pfd[2] = { -1, -1 };
-		uint8_t bools[4] = { 1, 1, 1, 1 };
+		int efds[M_NVEC] = {-1, -1, -1, -1};
+		int fds[2] = {-1, -1};
+		int pfd[2] = {-1, -1};
+		uint8_t bools[4] = {1, 1, 1, 1};
 		unsigned int k;
 		int ret;
 
@@ -218,7 +221,7 @@ static void test_set_irqs_edges(void **state)
 
 static void test_irq_state_after(void **state)
 {
-	int efds[M_NVEC] = { -1, -1, -1, -1 };
+	int efds[M_NVEC] = {-1, -1, -1, -1};
 	struct srv s;
 
 	(void)state;
@@ -366,7 +369,7 @@ static void test_msix(void **state)
 	uint16_t ctrl;
 	uint8_t b2[2];
 	struct srv s;
-	uint8_t bools[M_NVEC] = { 0, 1, 0, 1 };
+	uint8_t bools[M_NVEC] = {0, 1, 0, 1};
 
 	(void)state;
 	srv_start(&s);
@@ -414,8 +417,8 @@ static void test_msix(void **state)
 	assert_int_equal(cl_read32(s.sock, 2, M_MSIX_PBA), 0);
 
 	/* Loopback with BOOL selects sub-indexes. */
-	assert_int_equal(cl_set_irqs(s.sock, 2, D_BOOL | A_TRIG, 0, M_NVEC, bools, M_NVEC, NULL,
-				     0), 0);
+	assert_int_equal(cl_set_irqs(s.sock, 2, D_BOOL | A_TRIG, 0, M_NVEC, bools, M_NVEC, NULL, 0),
+			 0);
 	assert_int_equal(efd_take(efds[0]), 0);
 	assert_int_equal(efd_take(efds[1]), 1);
 	assert_int_equal(efd_take(efds[3]), 1);

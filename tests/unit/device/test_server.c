@@ -24,8 +24,8 @@
 #define BAR0 VFIO_PCI_BAR0_REGION_INDEX
 #define CFG VFIO_PCI_CONFIG_REGION_INDEX
 
-static int get_json_version(int sock, const void *payload, size_t len, uint8_t *rbuf,
-			    size_t rsize, size_t *rlen)
+static int get_json_version(int sock, const void *payload, size_t len, uint8_t *rbuf, size_t rsize,
+			    size_t *rlen)
 {
 	return cl_call(sock, UVFIO_CMD_VERSION, payload, len, NULL, 0, rbuf, rsize, rlen);
 }
@@ -35,7 +35,7 @@ static void test_negotiate_qemu(void **state)
 	struct srv s;
 	uint8_t buf[4 + 4096];
 	uint8_t rbuf[8192];
-	struct uvfio_msg_version v = { 0, 0 };
+	struct uvfio_msg_version v = {0, 0};
 	struct uvfio_caps caps;
 	size_t rlen;
 
@@ -44,8 +44,8 @@ static void test_negotiate_qemu(void **state)
 	srv_connect(&s);
 	memcpy(buf, &v, sizeof(v));
 	memcpy(buf + 4, QEMU_JSON, sizeof(QEMU_JSON));
-	assert_int_equal(get_json_version(s.sock, buf, 4 + sizeof(QEMU_JSON), rbuf, sizeof(rbuf),
-					  &rlen), 0);
+	assert_int_equal(
+		get_json_version(s.sock, buf, 4 + sizeof(QEMU_JSON), rbuf, sizeof(rbuf), &rlen), 0);
 	memcpy(&v, rbuf, sizeof(v));
 	/* contract §3.3: QEMU 10.1 needs 0.0 and JSON. */
 	assert_int_equal(v.major, 0);
@@ -60,8 +60,9 @@ static void test_negotiate_qemu(void **state)
 	assert_int_equal(caps.pgsizes, 4096);
 	assert_true(caps.write_multiple);
 	/* A second VERSION is an error, the connection stays. */
-	assert_int_equal(get_json_version(s.sock, buf, 4 + sizeof(QEMU_JSON), rbuf, sizeof(rbuf),
-					  &rlen), -EINVAL);
+	assert_int_equal(
+		get_json_version(s.sock, buf, 4 + sizeof(QEMU_JSON), rbuf, sizeof(rbuf), &rlen),
+		-EINVAL);
 	assert_int_equal(cl_read32(s.sock, CFG, 0), 0x11e81234);
 	/* The model heard open. */
 	srv_stop(&s);
@@ -70,7 +71,7 @@ static void test_negotiate_qemu(void **state)
 static void test_negotiate_spdk_rust(void **state)
 {
 	struct srv s;
-	struct uvfio_msg_version v = { 0, 0 };
+	struct uvfio_msg_version v = {0, 0};
 	const char *rust = "{\"capabilities\":{\"max_msg_fds\":1,\"max_data_xfer_size\":1048576,"
 			   "\"migration\":{\"pgsize\":4096}}}";
 	uint8_t buf[512];
@@ -89,8 +90,8 @@ static void test_negotiate_spdk_rust(void **state)
 	v.minor = 1;
 	memcpy(buf, &v, sizeof(v));
 	memcpy(buf + 4, rust, strlen(rust) + 1);
-	assert_int_equal(get_json_version(s.sock, buf, 4 + strlen(rust) + 1, rbuf, sizeof(rbuf),
-					  &rlen), 0);
+	assert_int_equal(
+		get_json_version(s.sock, buf, 4 + strlen(rust) + 1, rbuf, sizeof(rbuf), &rlen), 0);
 	memcpy(&v, rbuf, sizeof(v));
 	assert_int_equal(v.minor, 0);
 	srv_disconnect(&s);
@@ -113,7 +114,7 @@ static void test_negotiate_spdk_rust(void **state)
 
 static void test_not_version_first(void **state)
 {
-	struct uvfio_msg_device_info di = { .argsz = sizeof(di) };
+	struct uvfio_msg_device_info di = {.argsz = sizeof(di)};
 	struct uvfio_msg m;
 	uint8_t buf[64];
 	struct srv s;
@@ -121,8 +122,9 @@ static void test_not_version_first(void **state)
 	(void)state;
 	model_create(&s.m, UVFIO_DEV_PCIE);
 	srv_connect(&s);
-	assert_int_equal(cl_call(s.sock, UVFIO_CMD_DEVICE_GET_INFO, &di, sizeof(di), NULL, 0, NULL,
-				 0, NULL), -EINVAL);
+	assert_int_equal(
+		cl_call(s.sock, UVFIO_CMD_DEVICE_GET_INFO, &di, sizeof(di), NULL, 0, NULL, 0, NULL),
+		-EINVAL);
 	/* ... and the connection is closed. */
 	assert_int_equal(cl_recv(s.sock, &m, buf, sizeof(buf)), -ECONNRESET);
 	pthread_join(s.th, NULL);
@@ -137,8 +139,8 @@ static void test_not_version_first(void **state)
 
 static void test_device_info(void **state)
 {
-	struct uvfio_msg_device_info di = { .argsz = sizeof(di) };
-	struct vfio_irq_info ii = { .argsz = sizeof(ii) };
+	struct uvfio_msg_device_info di = {.argsz = sizeof(di)};
+	struct vfio_irq_info ii = {.argsz = sizeof(ii)};
 	struct srv s;
 	size_t rlen;
 	static const struct {
@@ -146,39 +148,42 @@ static void test_device_info(void **state)
 		uint32_t flags;
 		uint32_t count;
 	} irqs[] = {
-		{ VFIO_PCI_INTX_IRQ_INDEX,
-		  VFIO_IRQ_INFO_EVENTFD | VFIO_IRQ_INFO_MASKABLE | VFIO_IRQ_INFO_AUTOMASKED, 1 },
-		{ VFIO_PCI_MSI_IRQ_INDEX, VFIO_IRQ_INFO_EVENTFD | VFIO_IRQ_INFO_NORESIZE, M_NVEC },
-		{ VFIO_PCI_MSIX_IRQ_INDEX, VFIO_IRQ_INFO_EVENTFD | VFIO_IRQ_INFO_NORESIZE, M_NVEC },
-		{ VFIO_PCI_ERR_IRQ_INDEX, VFIO_IRQ_INFO_EVENTFD | VFIO_IRQ_INFO_NORESIZE, 1 },
-		{ VFIO_PCI_REQ_IRQ_INDEX, VFIO_IRQ_INFO_EVENTFD | VFIO_IRQ_INFO_NORESIZE, 1 },
+		{VFIO_PCI_INTX_IRQ_INDEX,
+		 VFIO_IRQ_INFO_EVENTFD | VFIO_IRQ_INFO_MASKABLE | VFIO_IRQ_INFO_AUTOMASKED, 1},
+		{VFIO_PCI_MSI_IRQ_INDEX, VFIO_IRQ_INFO_EVENTFD | VFIO_IRQ_INFO_NORESIZE, M_NVEC},
+		{VFIO_PCI_MSIX_IRQ_INDEX, VFIO_IRQ_INFO_EVENTFD | VFIO_IRQ_INFO_NORESIZE, M_NVEC},
+		{VFIO_PCI_ERR_IRQ_INDEX, VFIO_IRQ_INFO_EVENTFD | VFIO_IRQ_INFO_NORESIZE, 1},
+		{VFIO_PCI_REQ_IRQ_INDEX, VFIO_IRQ_INFO_EVENTFD | VFIO_IRQ_INFO_NORESIZE, 1},
 	};
 	size_t i;
 
 	(void)state;
 	srv_start(&s);
 	assert_int_equal(cl_call(s.sock, UVFIO_CMD_DEVICE_GET_INFO, &di, sizeof(di), NULL, 0, &di,
-				 sizeof(di), &rlen), 0);
+				 sizeof(di), &rlen),
+			 0);
 	assert_int_equal(rlen, 16);
 	assert_int_equal(di.flags, VFIO_DEVICE_FLAGS_RESET | VFIO_DEVICE_FLAGS_PCI);
 	assert_int_equal(di.num_regions, 10);
 	assert_int_equal(di.num_irqs, 5);
 	for (i = 0; i < sizeof(irqs) / sizeof(irqs[0]); i++) {
-		ii = (struct vfio_irq_info){ .argsz = sizeof(ii), .index = irqs[i].index };
+		ii = (struct vfio_irq_info){.argsz = sizeof(ii), .index = irqs[i].index};
 		assert_int_equal(cl_call(s.sock, UVFIO_CMD_DEVICE_GET_IRQ_INFO, &ii, sizeof(ii),
-					 NULL, 0, &ii, sizeof(ii), &rlen), 0);
+					 NULL, 0, &ii, sizeof(ii), &rlen),
+				 0);
 		assert_int_equal(ii.flags, irqs[i].flags);
 		assert_int_equal(ii.count, irqs[i].count);
 	}
-	ii = (struct vfio_irq_info){ .argsz = sizeof(ii), .index = 5 };
+	ii = (struct vfio_irq_info){.argsz = sizeof(ii), .index = 5};
 	assert_int_equal(cl_call(s.sock, UVFIO_CMD_DEVICE_GET_IRQ_INFO, &ii, sizeof(ii), NULL, 0,
-				 NULL, 0, NULL), -EINVAL);
+				 NULL, 0, NULL),
+			 -EINVAL);
 	srv_stop(&s);
 }
 
 static int region_info(int sock, uint32_t index, uint32_t argsz, uint8_t *out, size_t size)
 {
-	struct vfio_region_info ri = { .argsz = argsz, .index = index };
+	struct vfio_region_info ri = {.argsz = argsz, .index = index};
 
 	return cl_call(sock, UVFIO_CMD_DEVICE_GET_REGION_INFO, &ri, sizeof(ri), NULL, 0, out, size,
 		       NULL);
@@ -325,7 +330,7 @@ static void test_region_rw(void **state)
 
 static void test_posted_and_multi(void **state)
 {
-	struct uvfio_msg_region_rw rw = { .offset = M_SCRATCH, .region = BAR0, .count = 4 };
+	struct uvfio_msg_region_rw rw = {.offset = M_SCRATCH, .region = BAR0, .count = 4};
 	uint8_t msg[sizeof(rw) + 4];
 	uint8_t wm[8 + 3 * 24];
 	uint64_t cnt = 3;
@@ -341,12 +346,14 @@ static void test_posted_and_multi(void **state)
 	/* A posted write (No_reply) is never answered, even when it fails. */
 	memcpy(msg, &rw, sizeof(rw));
 	memcpy(msg + sizeof(rw), &v, 4);
-	assert_int_equal(cl_send(s.sock, cl_next_id(), UVFIO_CMD_REGION_WRITE,
-				 UVFIO_MSG_NO_REPLY, msg, sizeof(msg), NULL, 0), 0);
+	assert_int_equal(cl_send(s.sock, cl_next_id(), UVFIO_CMD_REGION_WRITE, UVFIO_MSG_NO_REPLY,
+				 msg, sizeof(msg), NULL, 0),
+			 0);
 	rw.offset = 0x10000; /* out of bounds */
 	memcpy(msg, &rw, sizeof(rw));
-	assert_int_equal(cl_send(s.sock, cl_next_id(), UVFIO_CMD_REGION_WRITE,
-				 UVFIO_MSG_NO_REPLY, msg, sizeof(msg), NULL, 0), 0);
+	assert_int_equal(cl_send(s.sock, cl_next_id(), UVFIO_CMD_REGION_WRITE, UVFIO_MSG_NO_REPLY,
+				 msg, sizeof(msg), NULL, 0),
+			 0);
 	/* The next reply is the read's: nothing answered the posted ones. */
 	assert_int_equal(cl_read32(s.sock, BAR0, M_SCRATCH), 0x11223344);
 
@@ -364,7 +371,8 @@ static void test_posted_and_multi(void **state)
 		memcpy(wm + 8 + 24 * i, &e, sizeof(e));
 	}
 	assert_int_equal(cl_call(s.sock, UVFIO_CMD_REGION_WRITE_MULTI, wm, sizeof(wm), NULL, 0,
-				 &got, sizeof(got), &rlen), 0);
+				 &got, sizeof(got), &rlen),
+			 0);
 	assert_int_equal(rlen, 8);
 	assert_int_equal(got, 3);
 	assert_int_equal(cl_read32(s.sock, BAR0, M_SCRATCH + 24), 0x102);
@@ -373,10 +381,10 @@ static void test_posted_and_multi(void **state)
 
 static void test_malformed(void **state)
 {
-	struct uvfio_msg_dma_map map = { .argsz = 32, .flags = 3, .addr = 0, .size = 4096 };
-	struct uvfio_msg_region_rw rw = { .offset = 0, .region = CFG, .count = 2u << 20 };
-	struct uvfio_msg_device_info di = { .argsz = 4 };
-	struct vfio_irq_set set = { .argsz = 20, .flags = 0x22, .index = 0, .count = 1 };
+	struct uvfio_msg_dma_map map = {.argsz = 32, .flags = 3, .addr = 0, .size = 4096};
+	struct uvfio_msg_region_rw rw = {.offset = 0, .region = CFG, .count = 2u << 20};
+	struct uvfio_msg_device_info di = {.argsz = 4};
+	struct vfio_irq_set set = {.argsz = 20, .flags = 0x22, .index = 0, .count = 1};
 	static uint8_t huge[(2u << 20) + 64];
 	int pfd[2];
 	int base;
@@ -388,35 +396,42 @@ static void test_malformed(void **state)
 	assert_int_equal(cl_call(s.sock, UVFIO_CMD_DMA_MAP, &map, 8, NULL, 0, NULL, 0, NULL),
 			 -EINVAL);
 	/* REGION_READ count above our max_data_xfer_size. */
-	assert_int_equal(cl_call(s.sock, UVFIO_CMD_REGION_READ, &rw, sizeof(rw), NULL, 0, NULL, 0,
-				 NULL), -E2BIG);
+	assert_int_equal(
+		cl_call(s.sock, UVFIO_CMD_REGION_READ, &rw, sizeof(rw), NULL, 0, NULL, 0, NULL),
+		-E2BIG);
 	/* A REGION_WRITE payload larger than our buffer: drained, E2BIG. */
 	rw.count = (1u << 20) + 4096;
 	memcpy(huge, &rw, sizeof(rw));
 	assert_int_equal(cl_call(s.sock, UVFIO_CMD_REGION_WRITE, huge, sizeof(rw) + rw.count, NULL,
-				 0, NULL, 0, NULL), -E2BIG);
+				 0, NULL, 0, NULL),
+			 -E2BIG);
 	/* REGION_WRITE whose count disagrees with its data. */
 	rw.count = 8;
 	memcpy(huge, &rw, sizeof(rw));
 	assert_int_equal(cl_call(s.sock, UVFIO_CMD_REGION_WRITE, huge, sizeof(rw) + 4, NULL, 0,
-				 NULL, 0, NULL), -EINVAL);
+				 NULL, 0, NULL),
+			 -EINVAL);
 	/* Small argsz, unknown command, unsupported command. */
-	assert_int_equal(cl_call(s.sock, UVFIO_CMD_DEVICE_GET_INFO, &di, sizeof(di), NULL, 0, NULL,
-				 0, NULL), -EINVAL);
+	assert_int_equal(
+		cl_call(s.sock, UVFIO_CMD_DEVICE_GET_INFO, &di, sizeof(di), NULL, 0, NULL, 0, NULL),
+		-EINVAL);
 	assert_int_equal(cl_call(s.sock, 99, &di, sizeof(di), NULL, 0, NULL, 0, NULL), -EINVAL);
 	assert_int_equal(cl_call(s.sock, UVFIO_CMD_MIG_DATA_READ, &di, 8, NULL, 0, NULL, 0, NULL),
 			 -EINVAL);
 	/* fds where none belong: closed, EINVAL. */
 	base = count_fds();
 	assert_int_equal(pipe(pfd), 0);
-	assert_int_equal(cl_call(s.sock, UVFIO_CMD_DEVICE_GET_INFO, &di, sizeof(di), pfd, 1, NULL,
-				 0, NULL), -EINVAL);
+	assert_int_equal(
+		cl_call(s.sock, UVFIO_CMD_DEVICE_GET_INFO, &di, sizeof(di), pfd, 1, NULL, 0, NULL),
+		-EINVAL);
 	/* BOOL SET_IRQS without its bool. */
 	assert_int_equal(cl_call(s.sock, UVFIO_CMD_DEVICE_SET_IRQS, &set, sizeof(set), NULL, 0,
-				 NULL, 0, NULL), -EINVAL);
+				 NULL, 0, NULL),
+			 -EINVAL);
 	/* A DMA_MAP with a pipe for memory. */
-	assert_int_equal(cl_call(s.sock, UVFIO_CMD_DMA_MAP, &map, sizeof(map), pfd, 1, NULL, 0,
-				 NULL), -EINVAL);
+	assert_int_equal(
+		cl_call(s.sock, UVFIO_CMD_DMA_MAP, &map, sizeof(map), pfd, 1, NULL, 0, NULL),
+		-EINVAL);
 	close(pfd[0]);
 	close(pfd[1]);
 	/* The device kept none of them. */
@@ -426,7 +441,7 @@ static void test_malformed(void **state)
 
 	/* A header with size < 16 breaks the stream: the device drops the client. */
 	{
-		struct uvfio_msg_hdr bad = { .msg_id = 1, .cmd = 4, .size = 8 };
+		struct uvfio_msg_hdr bad = {.msg_id = 1, .cmd = 4, .size = 8};
 
 		assert_int_equal(write(s.sock, &bad, sizeof(bad)), sizeof(bad));
 		pthread_join(s.th, NULL);
@@ -440,21 +455,23 @@ static void test_malformed(void **state)
 	srv_stop(&s);
 }
 
-static int dma_map(int sock, uint64_t iova, uint64_t size, uint32_t flags, int fd,
-		   uint64_t offset)
+static int dma_map(int sock, uint64_t iova, uint64_t size, uint32_t flags, int fd, uint64_t offset)
 {
 	struct uvfio_msg_dma_map m = {
-		.argsz = sizeof(m), .flags = flags, .offset = offset, .addr = iova, .size = size,
+		.argsz = sizeof(m),
+		.flags = flags,
+		.offset = offset,
+		.addr = iova,
+		.size = size,
 	};
 
-	return cl_call(sock, UVFIO_CMD_DMA_MAP, &m, sizeof(m), &fd, fd >= 0 ? 1 : 0, NULL, 0,
-		       NULL);
+	return cl_call(sock, UVFIO_CMD_DMA_MAP, &m, sizeof(m), &fd, fd >= 0 ? 1 : 0, NULL, 0, NULL);
 }
 
 static int dma_unmap(int sock, uint64_t iova, uint64_t size, uint32_t flags, uint64_t *done)
 {
-	struct uvfio_msg_dma_unmap u = { .argsz = sizeof(u), .flags = flags, .addr = iova,
-					 .size = size };
+	struct uvfio_msg_dma_unmap u = {
+		.argsz = sizeof(u), .flags = flags, .addr = iova, .size = size};
 	size_t rlen = 0;
 	int ret;
 
@@ -523,15 +540,17 @@ static void test_dma_fd(void **state)
 	/* Unmap-all (QEMU: flags 2, addr = size = 0), and an fd on DMA_UNMAP (SPDK). */
 	assert_int_equal(dma_map(s.sock, 0x100000, 0x1000, 3, fd, 0), 0);
 	{
-		struct uvfio_msg_dma_unmap u = { .argsz = 24, .flags = VFIO_DMA_UNMAP_FLAG_ALL };
+		struct uvfio_msg_dma_unmap u = {.argsz = 24, .flags = VFIO_DMA_UNMAP_FLAG_ALL};
 		size_t rlen;
 
 		assert_int_equal(cl_call(s.sock, UVFIO_CMD_DMA_UNMAP, &u, sizeof(u), &fd, 1, &u,
-					 sizeof(u), &rlen), 0);
+					 sizeof(u), &rlen),
+				 0);
 		assert_int_equal(u.size, 0x1000);
 	}
-	assert_int_equal(dma_unmap(s.sock, 0x0, 0x1000, VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP,
-				   &done), -EINVAL);
+	assert_int_equal(
+		dma_unmap(s.sock, 0x0, 0x1000, VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP, &done),
+		-EINVAL);
 	srv_stop(&s);
 	munmap(ram, 0x10000);
 	close(fd);
@@ -540,7 +559,7 @@ static void test_dma_fd(void **state)
 static void test_dma_by_message(void **state)
 {
 	static uint8_t buf[1 << 16];
-	struct uvfio_msg_region_rw rd = { .offset = M_SCRATCH, .region = BAR0, .count = 4 };
+	struct uvfio_msg_region_rw rd = {.offset = M_SCRATCH, .region = BAR0, .count = 4};
 	struct uvfio_msg_dma_rw head;
 	struct uvfio_msg m;
 	uint16_t rd_id;
@@ -563,13 +582,14 @@ static void test_dma_by_message(void **state)
 	assert_int_equal(head.count, 16);
 	/* A command sent before our answer is queued, answered after the job. */
 	rd_id = cl_next_id();
-	assert_int_equal(cl_send(s.sock, rd_id, UVFIO_CMD_REGION_READ, 0, &rd, sizeof(rd), NULL,
-				 0), 0);
+	assert_int_equal(cl_send(s.sock, rd_id, UVFIO_CMD_REGION_READ, 0, &rd, sizeof(rd), NULL, 0),
+			 0);
 	memcpy(reply, &head, sizeof(head));
 	for (i = 0; i < 16; i++)
 		reply[16 + i] = (uint8_t)(0x40 + i);
 	assert_int_equal(cl_send(s.sock, m.hdr.msg_id, UVFIO_CMD_DMA_READ, UVFIO_MSG_TYPE_REPLY,
-				 reply, sizeof(reply), NULL, 0), 0);
+				 reply, sizeof(reply), NULL, 0),
+			 0);
 	/* Then the job's DMA_WRITE, with the bytes + 1. */
 	assert_int_equal(cl_recv(s.sock, &m, buf, sizeof(buf)), 0);
 	assert_int_equal(m.hdr.cmd, UVFIO_CMD_DMA_WRITE);
@@ -580,7 +600,8 @@ static void test_dma_by_message(void **state)
 	assert_int_equal(((uint8_t *)m.payload)[16 + 3], 0x44);
 	/* Reply header only, as QEMU does. */
 	assert_int_equal(cl_send(s.sock, m.hdr.msg_id, UVFIO_CMD_DMA_WRITE, UVFIO_MSG_TYPE_REPLY,
-				 NULL, 0, NULL, 0), 0);
+				 NULL, 0, NULL, 0),
+			 0);
 	/* Now the queued read's reply. */
 	assert_int_equal(cl_recv(s.sock, &m, buf, sizeof(buf)), 0);
 	assert_int_equal(m.hdr.msg_id, rd_id);
@@ -593,10 +614,11 @@ static void test_dma_by_message(void **state)
 	assert_int_equal(cl_recv(s.sock, &m, buf, sizeof(buf)), 0);
 	assert_int_equal(m.hdr.cmd, UVFIO_CMD_DMA_READ);
 	{
-		struct uvfio_msg_hdr e = { .msg_id = m.hdr.msg_id, .cmd = UVFIO_CMD_DMA_READ,
-					   .size = 16,
-					   .flags = UVFIO_MSG_TYPE_REPLY | UVFIO_MSG_ERROR,
-					   .error_no = EFAULT };
+		struct uvfio_msg_hdr e = {.msg_id = m.hdr.msg_id,
+					  .cmd = UVFIO_CMD_DMA_READ,
+					  .size = 16,
+					  .flags = UVFIO_MSG_TYPE_REPLY | UVFIO_MSG_ERROR,
+					  .error_no = EFAULT};
 
 		assert_int_equal(write(s.sock, &e, sizeof(e)), sizeof(e));
 	}
@@ -631,16 +653,20 @@ static void test_disconnect_cleanup(void **state)
 		efds[i] = efd_new();
 	assert_int_equal(cl_set_irqs(s.sock, VFIO_PCI_INTX_IRQ_INDEX,
 				     VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER, 0, 1,
-				     NULL, 0, &efds[0], 1), 0);
+				     NULL, 0, &efds[0], 1),
+			 0);
 	assert_int_equal(cl_set_irqs(s.sock, VFIO_PCI_INTX_IRQ_INDEX,
 				     VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_UNMASK, 0, 1,
-				     NULL, 0, &efds[1], 1), 0);
+				     NULL, 0, &efds[1], 1),
+			 0);
 	assert_int_equal(cl_set_irqs(s.sock, VFIO_PCI_REQ_IRQ_INDEX,
 				     VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER, 0, 1,
-				     NULL, 0, &efds[2], 1), 0);
+				     NULL, 0, &efds[2], 1),
+			 0);
 	assert_int_equal(cl_set_irqs(s.sock, VFIO_PCI_ERR_IRQ_INDEX,
 				     VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER, 0, 1,
-				     NULL, 0, &efds[3], 1), 0);
+				     NULL, 0, &efds[3], 1),
+			 0);
 	for (i = 0; i < 4; i++)
 		close(efds[i]);
 	assert_int_equal(cl_write(s.sock, CFG, PCI_INTERRUPT_LINE, &line, 1), 0);
@@ -676,7 +702,8 @@ static void test_reset(void **state)
 	cl_enable(s.sock, 0);
 	assert_int_equal(cl_set_irqs(s.sock, VFIO_PCI_INTX_IRQ_INDEX,
 				     VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER, 0, 1,
-				     NULL, 0, &efd, 1), 0);
+				     NULL, 0, &efd, 1),
+			 0);
 	cl_write32(s.sock, BAR0, M_INTX, 1);
 	assert_int_equal(efd_take(efd), 1);
 	/* DEVICE_RESET: config reset (COMMAND 0), model reset, eventfds kept. */
@@ -706,10 +733,11 @@ static void test_reset(void **state)
 	srv_connect(&s);
 	assert_int_equal(cl_version(s.sock, NULL), 0);
 	{
-		struct uvfio_msg_device_info di = { .argsz = sizeof(di) };
+		struct uvfio_msg_device_info di = {.argsz = sizeof(di)};
 
 		assert_int_equal(cl_call(s.sock, UVFIO_CMD_DEVICE_GET_INFO, &di, sizeof(di), NULL,
-					 0, &di, sizeof(di), NULL), 0);
+					 0, &di, sizeof(di), NULL),
+				 0);
 		assert_int_equal(di.flags, VFIO_DEVICE_FLAGS_PCI);
 	}
 	assert_int_equal(cl_call(s.sock, UVFIO_CMD_DEVICE_RESET, NULL, 0, NULL, 0, NULL, 0, NULL),
@@ -726,7 +754,7 @@ static void test_reset(void **state)
 
 static void test_stall_and_stop(void **state)
 {
-	struct uvfio_msg_hdr h = { .msg_id = 1, .cmd = UVFIO_CMD_DEVICE_GET_INFO, .size = 32 };
+	struct uvfio_msg_hdr h = {.msg_id = 1, .cmd = UVFIO_CMD_DEVICE_GET_INFO, .size = 32};
 	struct timespec t0;
 	struct timespec t1;
 	struct srv s;
@@ -770,8 +798,8 @@ static void *run_thread(void *p)
 
 static int connect_to(const char *path)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct timeval tv = { .tv_sec = 5 };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct timeval tv = {.tv_sec = 5};
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
 	assert_true(fd >= 0);
@@ -859,13 +887,13 @@ static void test_main(void **state)
 		int argc;
 		const char *argv[4];
 	} bad[] = {
-		{ 0, { NULL } },
-		{ 2, { "--socket-path=/tmp/x", "--fd=3" } },
-		{ 1, { "--socket-path" } },
-		{ 1, { "--fd=abc" } },
-		{ 1, { "--bogus" } },
-		{ 2, { "--fd", "-1" } },
-		{ 2, { "--socket-path=/a", "--socket-path=/b" } },
+		{0, {NULL}},
+		{2, {"--socket-path=/tmp/x", "--fd=3"}},
+		{1, {"--socket-path"}},
+		{1, {"--fd=abc"}},
+		{1, {"--bogus"}},
+		{2, {"--fd", "-1"}},
+		{2, {"--socket-path=/a", "--socket-path=/b"}},
 	};
 	struct main_arg a;
 	struct model m;
@@ -893,7 +921,7 @@ static void test_main(void **state)
 	/* --fd N with a connected socket: serve it until it closes. */
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
 	snprintf(opt, sizeof(opt), "%d", sv[1]);
-	a = (struct main_arg){ .dev = m.dev, .argc = 2, .argv = { "--fd", opt } };
+	a = (struct main_arg){.dev = m.dev, .argc = 2, .argv = {"--fd", opt}};
 	assert_int_equal(pthread_create(&th, NULL, main_thread, &a), 0);
 	assert_int_equal(cl_version(sv[0], NULL), 0);
 	close(sv[0]);
@@ -903,7 +931,7 @@ static void test_main(void **state)
 	/* --socket-path=PATH, stopped by SIGTERM: exit 0, socket unlinked. */
 	snprintf(path, sizeof(path), "/tmp/uvfio-test-main-%d.sock", (int)getpid());
 	snprintf(opt, sizeof(opt), "--socket-path=%s", path);
-	a = (struct main_arg){ .dev = m.dev, .argc = 1, .argv = { opt } };
+	a = (struct main_arg){.dev = m.dev, .argc = 1, .argv = {opt}};
 	assert_int_equal(pthread_create(&th, NULL, main_thread, &a), 0);
 	for (i = 0; i < 200 && access(path, F_OK); i++)
 		usleep(10000);
