@@ -374,6 +374,11 @@ static void rx_drain(struct serial *s)
 	for (unsigned int n = 0; n < 4 * FIFO_SIZE; n++) {
 		uint8_t lsr = reg_read(s, UART_LSR);
 
+		/* All ones is what a failed read returns (a master abort), as 8250 assumes. */
+		if (lsr == 0xff) {
+			s->io_error = true;
+			return;
+		}
 		s->lsr_errors |= lsr & UART_LSR_BRK_ERROR_BITS;
 		if (!(lsr & UART_LSR_DR) || s->io_error)
 			return;
@@ -567,8 +572,12 @@ static int run(struct serial *s)
 				poll_once(s);
 			continue;
 		}
-		if (idx_dev >= 0 && (pfd[idx_dev].revents & (POLLIN | POLLHUP | POLLERR)))
-			uvfio_device_process(s->d);
+		/* A server request, or the server gone (process then fails). */
+		if (idx_dev >= 0 && (pfd[idx_dev].revents & (POLLIN | POLLHUP | POLLERR)) &&
+		    uvfio_device_process(s->d) < 0) {
+			s->io_error = true;
+			break;
+		}
 		if (idx_in >= 0 && (pfd[idx_in].revents & (POLLIN | POLLHUP | POLLERR)))
 			read_stdin(s);
 		if (idx_irq >= 0 && (pfd[idx_irq].revents & POLLIN)) {

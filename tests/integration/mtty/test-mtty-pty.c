@@ -484,6 +484,27 @@ static void test_serial_bridge(void **state)
 	close(fd);
 }
 
+static void test_serial_bridge_device_gone(void **state)
+{
+	struct rig *r = *state;
+	char *argv[] = {(char *)UVFIO_SERIAL_PATH, (char *)"--bridge", r->where, NULL};
+	struct pollfd pfd;
+	struct child ch;
+	char out[256];
+	char err[2048];
+	int st;
+
+	assert_int_equal(child_spawn(&ch, argv), 0);
+	sleep_ms(300);
+	/* The server goes away under an idle bridge (stdin still open). */
+	rig_stop(r);
+	pfd = (struct pollfd){.fd = ch.err, .events = POLLIN};
+	assert_int_equal(poll(&pfd, 1, WAIT_MS), 1);
+	st = child_finish(&ch, out, sizeof(out), err, sizeof(err), WAIT_MS);
+	assert_int_equal(st, 1);
+	assert_non_null(strstr(err, "device access failed"));
+}
+
 #define T1(f) cmocka_unit_test_setup_teardown(f, setup1, teardown)
 #define T2(f) cmocka_unit_test_setup_teardown(f, setup2, teardown)
 #define F1(f) cmocka_unit_test_setup_teardown(f, setup1_free, teardown)
@@ -505,6 +526,7 @@ static const struct CMUnitTest tests[] = {
 	F1(test_serial_pattern_mismatch),
 	F1(test_serial_pattern_no_echo_times_out),
 	F1(test_serial_bridge),
+	F1(test_serial_bridge_device_gone),
 };
 
 UVFIO_TEST_MAIN(tests)
