@@ -135,6 +135,11 @@ bool dev_bus_master(const struct uvfio_dev *dev)
 
 int dev_do_reset(struct uvfio_dev *dev, enum uvfio_reset_reason why)
 {
+	/*
+	 * The line drops first: the reset's own COMMAND change (INTX_DISABLE
+	 * cleared) must not fire a stale INTx from inside uvfio_pcicfg_reset().
+	 */
+	dev->irq.intx_level = false;
 	uvfio_pcicfg_reset(dev->cfg);
 	/* Whatever the reset itself signalled is subsumed by it. */
 	dev->ev_flr = false;
@@ -263,6 +268,15 @@ void uvfio_dev_set_log(struct uvfio_dev *dev, void (*fn)(void *opaque, int level
 	dev->log_opaque = opaque;
 }
 
+/**
+ * uvfio_dev_set_limits() - per-client limits, reported in negotiation.
+ * @dev: the device; not while a client is connected.
+ * @limits: zero fields keep the defaults (device.h).
+ *
+ * Return: 0; -EINVAL (NULL, more than 65535 maps or 16 fds, a transfer size
+ * above 64 MiB or below 4096 - a whole PCIe config space must fit in one
+ * REGION_READ); -EBUSY while a client is connected.
+ */
 int uvfio_dev_set_limits(struct uvfio_dev *dev, const struct uvfio_dev_limits *limits)
 {
 	struct uvfio_dev_limits l;
@@ -484,11 +498,23 @@ void dev_regions_fini(struct uvfio_dev *dev)
  * Capabilities.
  */
 
+/*
+ * Capability builders: thin wrappers over lib/pci that also size the IRQ
+ * indexes (device.h).  Each returns the capability's offset or -errno.
+ */
+
+/** uvfio_dev_add_cap_pm() - a PCI Power Management capability. */
 int uvfio_dev_add_cap_pm(struct uvfio_dev *dev)
 {
 	return dev ? uvfio_pcicfg_add_pm(dev->cfg) : -EINVAL;
 }
 
+/**
+ * uvfio_dev_add_cap_msi() - an MSI capability; the MSI index gets @nvec.
+ * @nvec: 1, 2, 4, 8, 16 or 32.
+ * @flags: UVFIO_MSI_64BIT, UVFIO_MSI_MASKABLE (per-vector mask and pending).
+ * Return: offset, -EINVAL, or lib/pci's -ENOSPC / -EEXIST.
+ */
 int uvfio_dev_add_cap_msi(struct uvfio_dev *dev, unsigned int nvec, unsigned int flags)
 {
 	unsigned int cflags = 0;
@@ -509,6 +535,14 @@ int uvfio_dev_add_cap_msi(struct uvfio_dev *dev, unsigned int nvec, unsigned int
 	return ret;
 }
 
+/**
+ * uvfio_dev_add_cap_msix() - an MSI-X capability; the MSI-X index gets @nvec.
+ * @nvec: 1..2048.
+ * @table_bar, @table_off, @pba_bar, @pba_off: where the table and PBA live;
+ *   the library serves those ranges of the BAR (and leaves their pages out
+ *   of a memory BAR's sparse mmap areas).
+ * Return: offset, -EINVAL, -EEXIST, -ENOMEM, or lib/pci's errors.
+ */
 int uvfio_dev_add_cap_msix(struct uvfio_dev *dev, unsigned int nvec, unsigned int table_bar,
 			   uint32_t table_off, unsigned int pba_bar, uint32_t pba_off)
 {
@@ -546,6 +580,13 @@ int uvfio_dev_add_cap_msix(struct uvfio_dev *dev, unsigned int nvec, unsigned in
 	return off;
 }
 
+/**
+ * uvfio_dev_add_cap_pcie() - a PCI Express endpoint capability; with it the
+ * ERR index exists (count 1), as vfio-pci reports ERR only for PCIe.
+ * @flags: UVFIO_PCIE_FLR: Function Level Reset capable; an FLR written to
+ *   DEVCTL resets config space and calls ops->reset(UVFIO_RESET_FLR).
+ * Return: offset or -errno.
+ */
 int uvfio_dev_add_cap_pcie(struct uvfio_dev *dev, unsigned int flags)
 {
 	int ret;

@@ -945,6 +945,11 @@ int uvfio_dev_watch_fd(struct uvfio_dev *dev, int fd, uint32_t events,
 	return 0;
 }
 
+/**
+ * uvfio_dev_unwatch_fd() - stop watching @fd (the caller still owns it).
+ * Device thread only; safe from inside the watch's own callback.
+ * Return: 0, -EINVAL, or -ENOENT if @fd is not watched.
+ */
 int uvfio_dev_unwatch_fd(struct uvfio_dev *dev, int fd)
 {
 	unsigned int i;
@@ -1133,6 +1138,16 @@ static int dma_by_msg(void *arg, uvfio_iova_t iova, void *buf, size_t len, bool 
 	return 0;
 }
 
+/**
+ * uvfio_dev_dma_read() - see device.h.  Device thread only.
+ *
+ * Windows that came without an fd are read with DMA_READ messages, which
+ * may only be sent from outside the handling of a client request (deferred
+ * work, fd watches, ops->open): from inside one the call fails with -EIO,
+ * because the client may be blocked waiting for our reply (contract §5.11).
+ * -EACCES while COMMAND.MASTER is clear: a function without Bus Master
+ * Enable cannot issue DMA (PCI 3.0 §6.2.2).
+ */
 int uvfio_dev_dma_read(struct uvfio_dev *dev, uvfio_iova_t iova, void *buf, size_t len)
 {
 	if (!dev || (!buf && len))
@@ -1156,6 +1171,12 @@ int uvfio_dev_dma_write(struct uvfio_dev *dev, uvfio_iova_t iova, const void *bu
 	return uvfio_dma_space_rw(&dev->dma, iova, (void *)buf, len, true, dma_by_msg, dev);
 }
 
+/**
+ * uvfio_dev_dma_translate() - see device.h.  Device thread only.
+ *
+ * Return: also -EACCES while COMMAND.MASTER is clear (PCI 3.0 §6.2.2), and
+ * -EINVAL for a NULL @va or a @prot other than UVFIO_DMA_READ/WRITE.
+ */
 int uvfio_dev_dma_translate(struct uvfio_dev *dev, uvfio_iova_t iova, size_t len, unsigned int prot,
 			    void **va)
 {
