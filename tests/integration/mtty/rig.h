@@ -18,6 +18,7 @@
 
 #define RIG_PATH_MAX 256
 #define UVFIO_SERIAL_PATH UVFIO_BUILD_ROOT "/drivers/serial/uvfio-serial"
+#define UVFIO_MTTY_PATH UVFIO_BUILD_ROOT "/devices/mtty/uvfio-mtty"
 
 struct rig {
 	unsigned int nr_ports;

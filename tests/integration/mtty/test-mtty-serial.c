@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <unistd.h>
 
 #include "test.h"
 #include "rig.h"
@@ -193,6 +195,46 @@ static void test_usage(void **state)
 	assert_non_null(strstr(out, "usage: uvfio-serial"));
 }
 
+/* uvfio-mtty, the standalone backend program: serve, drive, SIGTERM. */
+static void test_standalone_uvfio_mtty(void **state)
+{
+	struct rig *r = *state;
+	char sock[RIG_PATH_MAX];
+	char where[RIG_PATH_MAX + 8];
+	char *argv[] = {(char *)UVFIO_MTTY_PATH,
+			(char *)"--ports",
+			(char *)"2",
+			(char *)"--socket-path",
+			sock,
+			NULL};
+	const char *args[] = {"--port", "1", "--loopback", "--test-pattern", "500", where, NULL};
+	char lines[256] = {0};
+	char out[512];
+	char err[4096];
+	struct child ch;
+	size_t len = 0;
+	int64_t end;
+
+	/* The rig's directory, for a socket of our own. */
+	snprintf(sock, sizeof(sock), "%s/standalone.sock", r->dir);
+	snprintf(where, sizeof(where), "unix:%s", sock);
+	assert_int_equal(child_spawn(&ch, argv), 0);
+	/* It names its ptys first: "port 0: /dev/pts/N", "port 1: ...". */
+	end = now_ms() + 5000;
+	while (now_ms() < end && !strstr(lines, "port 1: /dev/"))
+		len += fd_read_exact(ch.out, lines + len, 1, 100);
+	assert_non_null(strstr(lines, "port 0: /dev/"));
+	assert_non_null(strstr(lines, "port 1: /dev/"));
+	while (now_ms() < end && access(sock, F_OK))
+		sleep_ms(10);
+	assert_int_equal(run_serial(args, out, sizeof(out), err, sizeof(err), RUN_MS), 0);
+	assert_non_null(strstr(out, "500 bytes OK"));
+	/* Contract §1: SIGTERM stops it cleanly, socket removed. */
+	kill(ch.pid, SIGTERM);
+	assert_int_equal(child_finish(&ch, out, sizeof(out), err, sizeof(err), 5000), 0);
+	assert_int_not_equal(access(sock, F_OK), 0);
+}
+
 #define T1(f) cmocka_unit_test_setup_teardown(f, setup1, teardown)
 #define T2(f) cmocka_unit_test_setup_teardown(f, setup2, teardown)
 
@@ -204,6 +246,7 @@ static const struct CMUnitTest tests[] = {
 	T1(test_loopback_5n1_trigger1),
 	T2(test_loopback_port1),
 	T1(test_twice),
+	T1(test_standalone_uvfio_mtty),
 	T1(test_no_such_port),
 	cmocka_unit_test(test_no_device),
 	cmocka_unit_test(test_usage),
