@@ -104,6 +104,11 @@ int uvfio_mtty2_create(struct uvfio_dev **out);
  */
 void uvfio_mtty_destroy(struct uvfio_dev *dev);
 
+/*
+ * The functions below take a device made by uvfio_mtty_create() (another
+ * model's device is not recognised reliably: do not pass one).
+ */
+
 /** uvfio_mtty_nr_ports() - ports of @dev (1 or 2).  Any thread. */
 unsigned int uvfio_mtty_nr_ports(const struct uvfio_dev *dev);
 
