@@ -13,6 +13,7 @@
  */
 #include <inttypes.h>
 #include <sys/mman.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include "guest.h"
@@ -276,6 +277,61 @@ out:
 		uvfio_dma_free(c, dst);
 }
 
+/*
+ * test_req() - the host takes the device back: unbinding it from vfio-pci
+ * makes the kernel signal the REQ interrupt and wait for the device fd to be
+ * closed (vfio_pci_core_request(), vfio_unregister_group_dev()).  The bus
+ * runs the driver's remove and closes the device; the unbind completes; the
+ * device is then given back to vfio-pci for the tests after this one.
+ */
+struct unbinder {
+	char bdf[32];
+	int ret;
+};
+
+static void *unbind_thread(void *arg)
+{
+	struct unbinder *u = arg;
+
+	/* Blocks until the device fd is closed. */
+	u->ret = sysfs_write("/sys/bus/pci/drivers/vfio-pci/unbind", u->bdf);
+	return NULL;
+}
+
+static void test_req(struct uvfio_loop *l, struct uvfio_pci_bus *bus)
+{
+	struct unbinder u = { .ret = -1 };
+	char drv[64];
+	pthread_t th;
+	double end;
+
+	copy_str(u.bdf, sizeof(u.bdf), edu->name);
+	if (!edu->irq[VFIO_PCI_REQ_IRQ_INDEX].count) {
+		skip("REQ: the device has no REQ interrupt");
+		return;
+	}
+	/*
+	 * A thread, not a child process: a child would inherit the device fd
+	 * and the BAR mapping, and the kernel would wait for it too.
+	 */
+	if (pthread_create(&th, NULL, unbind_thread, &u)) {
+		skip("REQ: no thread");
+		return;
+	}
+	end = now_s() + 20;
+	while (uvfio_pci_bus_count(bus) && now_s() < end)
+		uvfio_loop_run_once(l, 100);
+	check(uvfio_pci_bus_count(bus) == 0 && removed == 1,
+	      "REQ: unbinding %s from vfio-pci made the bus run remove and close it", u.bdf);
+	pthread_join(th, NULL);
+	sysfs_driver(u.bdf, drv, sizeof(drv));
+	check(u.ret == 0 && !drv[0], "REQ: the host's unbind completed (driver now \"%s\")", drv);
+	/* driver_override still says vfio-pci (the rig set it). */
+	sysfs_write("/sys/bus/pci/drivers_probe", u.bdf);
+	sysfs_driver(u.bdf, drv, sizeof(drv));
+	check(!strcmp(drv, "vfio-pci"), "%s bound to vfio-pci again", u.bdf);
+}
+
 int main(void)
 {
 	struct uvfio_container *c;
@@ -410,8 +466,10 @@ int main(void)
 	check(ret == -ENOTTY && strstr(uvfio_last_error(), "reset"),
 	      "reset: -ENOTTY with a reason: %s", uvfio_last_error());
 
+	test_req(l, bus);
+
 	uvfio_pci_bus_destroy(bus);
-	check(removed == 1, "remove ran at teardown");
+	check(removed == 1, "remove ran once: on REQ, or at teardown");
 	uvfio_dma_free(c, early);
 	uvfio_loop_destroy(l);
 	uvfio_container_destroy(c);
