@@ -55,6 +55,7 @@ struct kgroup {
  * @groups: attached groups.
  * @dom, @dom_linked: the type1 domain while the IOMMU is set.
  * @info: what VFIO_IOMMU_GET_INFO said (@dom.ranges points into it).
+ * @prev: @info before the last group joined (refresh_domain()).
  */
 struct kcontainer {
 	struct uvfio_container *c;
@@ -66,6 +67,7 @@ struct kcontainer {
 	struct uvfio_dma_domain dom;
 	bool dom_linked;
 	struct uvfio_kernel_iommu_info info;
+	struct uvfio_kernel_iommu_info prev;
 };
 
 struct kdev {
@@ -239,7 +241,9 @@ static bool same_ranges(const struct uvfio_kernel_iommu_info *a,
  * refresh_domain() - a group joined a container whose IOMMU was already set:
  * its reserved regions may have cut the usable IOVA ranges
  * (vfio_iommu_type1.c: vfio_iommu_resv_exclude()).  Re-link the domain with
- * the new ranges, which re-checks every mapped buffer against them.
+ * the new ranges, which re-checks every mapped buffer against them.  On
+ * failure the domain is left unlinked and kc->prev holds the old info, for
+ * restore_domain() once the group is out again.
  */
 static int refresh_domain(struct kcontainer *kc)
 {
@@ -254,7 +258,9 @@ static int refresh_domain(struct kcontainer *kc)
 		goto out_free;
 	if (same_ranges(info, &kc->info))
 		goto out_free;
+	uvfio_log(kc->c, LOG_INFO, "kernel: a new IOMMU group changed the IOVA ranges: re-mapping");
 	unlink_domain(kc, true);
+	kc->prev = kc->info;
 	kc->info = *info;
 	ret = link_domain(kc);
 	if (ret)
@@ -263,6 +269,26 @@ static int refresh_domain(struct kcontainer *kc)
 out_free:
 	free(info);
 	return ret;
+}
+
+/*
+ * restore_domain() - the group that made refresh_domain() fail is out of the
+ * container: link the domain again with the ranges it had, so the devices
+ * already open keep their mappings.  uvfio_last_error() keeps the failure.
+ */
+static void restore_domain(struct kcontainer *kc)
+{
+	char msg[512];
+
+	if (kc->dom_linked || !kc->groups)
+		return;
+	snprintf(msg, sizeof(msg), "%s", uvfio_last_error());
+	kc->info = kc->prev;
+	if (link_domain(kc) == 0)
+		kc->dom_linked = true;
+	else
+		uvfio_log(kc->c, LOG_ERR, "kernel: DMA mappings lost: %s", uvfio_last_error());
+	uvfio_set_error("%s", msg);
 }
 
 /*
@@ -531,19 +557,20 @@ static int group_get(struct kcontainer *kc, int id, struct kgroup **out)
 		ret = refresh_domain(kc);
 	if (ret) {
 		kc->groups = g->next;
+		sys->ioctl(g->fd, VFIO_GROUP_UNSET_CONTAINER, NULL);
 		if (!kc->groups) {
 			unlink_domain(kc, false);
 			/* The last group out resets the container's IOMMU. */
 			if (kc->iommu_type > 0)
 				kc->iommu_type = -kc->iommu_type;
+		} else {
+			restore_domain(kc);
 		}
-		goto err_unset;
+		goto err_close;
 	}
 	*out = g;
 	return 0;
 
-err_unset:
-	sys->ioctl(g->fd, VFIO_GROUP_UNSET_CONTAINER, NULL);
 err_close:
 	sys->close(g->fd);
 err_free:

@@ -339,7 +339,8 @@ static int container_ioctl(unsigned long req, void *arg)
 		caps.r.header.version = 1;
 		caps.r.header.next = (uint32_t)(head + offsetof(struct iommu_caps, a));
 		caps.r.nr_iovas = 2;
-		caps.ranges[0].start = 0;
+		/* A second group's reserved regions can cut the ranges. */
+		caps.ranges[0].start = mock.narrow_with_two && mock.container_groups >= 2 ? 0x100000 : 0;
 		caps.ranges[0].end = 0xfedfffff;
 		caps.ranges[1].start = 0xfef00000;
 		caps.ranges[1].end = 0x7fffffffffULL;

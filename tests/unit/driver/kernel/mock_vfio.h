@@ -56,6 +56,7 @@ struct mock_state {
 	bool no_type1v2;
 	bool eperm_set_iommu;   /* no interrupt remapping */
 	bool no_iova_cap;
+	bool narrow_with_two;   /* two groups attached: IOVAs start at 1 MiB */
 	unsigned int ndev;
 	struct mock_device dev[MOCK_MAX_DEVICES];
 	/* state */

@@ -302,6 +302,36 @@ static void test_groups_shared(void **state)
 	uvfio_container_destroy(c);
 }
 
+/* A second group narrows the IOVA ranges: buffers are re-checked and re-mapped. */
+static void test_group_narrows_ranges(void **state)
+{
+	struct uvfio_container *c = new_container();
+	struct uvfio_dma_buf *low, *b;
+	struct uvfio_device *e, *n;
+
+	(void)state;
+	mock.narrow_with_two = true;
+	assert_int_equal(uvfio_device_open(c, "0000:00:03.0", &e), 0);
+	assert_int_equal(uvfio_dma_alloc(c, 4096, 0, &low), 0);
+	assert_true(low->iova < 0x100000);
+	/* nvme's group would put the buffer outside the ranges: refused, edu unharmed. */
+	assert_int_equal(uvfio_device_open(c, "0000:00:04.0", &n), -ERANGE);
+	assert_true(uvfio_last_error()[0] != '\0');
+	assert_int_equal(mock.container_groups, 1);
+	assert_int_equal(mock.nmaps, 1);
+	assert_int_equal(mock.maps[0].iova, low->iova);
+	uvfio_dma_free(c, low);
+	/* With no buffer in the way it joins, and new IOVAs honour the new ranges. */
+	assert_int_equal(uvfio_device_open(c, "0000:00:04.0", &n), 0);
+	assert_int_equal(uvfio_dma_alloc(c, 4096, 0, &b), 0);
+	assert_true(b->iova >= 0x100000);
+	assert_int_equal(mock.nmaps, 1);
+	uvfio_dma_free(c, b);
+	uvfio_device_close(n);
+	uvfio_device_close(e);
+	uvfio_container_destroy(c);
+}
+
 static void test_type1_fallback(void **state)
 {
 	struct uvfio_container *c = new_container();
@@ -584,6 +614,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test_setup_teardown(test_open_edu, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_dma, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_groups_shared, setup, teardown),
+	cmocka_unit_test_setup_teardown(test_group_narrows_ranges, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_type1_fallback, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_irqs, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_reset, setup, teardown),
