@@ -564,30 +564,49 @@ static void drive(struct edu *edu, const struct options *o, bool bar_mapped)
 }
 
 /*
- * Without a DEVICE, find one the way a PCI driver is bound: the driver model
- * matches this id table against devices bound to vfio-pci and the entries of
- * $UVFIO_DEVICES.  The first edu is taken; others are declined.
+ * uvfio-edu is a user-space PCI driver, shaped as Linux's struct pci_driver:
+ * its id table names the edu (docs/edu.md: 1234:11e8), probe takes the first
+ * edu the bus offers and declines any other, remove lets it go.  The bus
+ * offers DEVICE alone when one is given, else every device bound to vfio-pci
+ * and the entries of $UVFIO_DEVICES; it maps BAR0 (when it can) and reads
+ * the IRQ info before probe, and closes the device after remove.
  */
 static const struct uvfio_pci_device_id edu_ids[] = {
 	{ UVFIO_PCI_DEVICE(EDU_VENDOR, EDU_DEVICE) },
 	{ 0 },
 };
 
-static struct uvfio_pci_dev *probed;
+/* The one edu this run drives; probe fills in its device. */
+static struct edu *the_edu;
 
 static int edu_probe(struct uvfio_pci_dev *pdev, const struct uvfio_pci_device_id *id)
 {
 	(void)id;
-	if (probed)
+	if (the_edu->d)
 		return -EBUSY;
-	probed = pdev;
+	the_edu->d = pdev->dev;
+	pdev->drvdata = the_edu;
 	return 0;
+}
+
+static void edu_remove(struct uvfio_pci_dev *pdev)
+{
+	struct edu *edu = pdev->drvdata;
+
+	/* drive() normally released the interrupt; make sure. */
+	if (edu->irq != IRQ_NONE && edu->efd >= 0) {
+		uvfio_irq_disable(edu->d, edu->irq_index);
+		close(edu->efd);
+		edu->efd = -1;
+	}
+	edu->d = NULL;
 }
 
 static const struct uvfio_pci_driver edu_pci_driver = {
 	.name = "uvfio-edu",
 	.id_table = edu_ids,
 	.probe = edu_probe,
+	.remove = edu_remove,
 };
 
 int main(int argc, char **argv)
@@ -605,6 +624,7 @@ int main(int argc, char **argv)
 	struct edu edu = { .irq = IRQ_NONE, .efd = -1 };
 	struct options o = { .dma_size = EDU_DMA_BUF_SIZE };
 	struct uvfio_pci_bus *bus = NULL;
+	struct uvfio_pci_dev *pdev;
 	const char *where = NULL;
 	int opt;
 	int rc;
@@ -673,43 +693,35 @@ int main(int argc, char **argv)
 	if (edu.verbose)
 		uvfio_container_set_log(edu.c, log_stderr, NULL);
 
-	if (where) {
-		rc = uvfio_device_open(edu.c, where, &edu.d);
-		if (rc < 0) {
-			fprintf(stderr, "uvfio-edu: cannot open %s: %s%s%s\n", where,
-				strerror(-rc), *uvfio_last_error() ? ": " : "",
-				uvfio_last_error());
-			uvfio_container_destroy(edu.c);
-			return 1;
-		}
-	} else {
-		rc = uvfio_pci_bus_create(edu.c, NULL, NULL, &bus);
-		if (rc == 0)
-			rc = uvfio_pci_bus_register(bus, &edu_pci_driver);
-		if (rc < 0 || !probed) {
-			if (rc < 0)
-				fprintf(stderr, "uvfio-edu: no edu device: %s%s%s\n", strerror(-rc),
-					*uvfio_last_error() ? ": " : "", uvfio_last_error());
-			else
-				fprintf(stderr,
-					"uvfio-edu: no edu device bound to vfio-pci or named in "
+	the_edu = &edu;
+	rc = uvfio_pci_bus_create(edu.c, NULL, where, &bus);
+	if (rc == 0)
+		rc = uvfio_pci_bus_register(bus, &edu_pci_driver);
+	if (rc < 0 || !edu.d) {
+		if (rc < 0 && where)
+			fprintf(stderr, "uvfio-edu: cannot open %s: %s%s%s\n", where, strerror(-rc),
+				*uvfio_last_error() ? ": " : "", uvfio_last_error());
+		else if (where)
+			fprintf(stderr, "uvfio-edu: %s is not an edu device (%04x:%04x)\n", where,
+				EDU_VENDOR, EDU_DEVICE);
+		else if (rc < 0)
+			fprintf(stderr, "uvfio-edu: no edu device: %s%s%s\n", strerror(-rc),
+				*uvfio_last_error() ? ": " : "", uvfio_last_error());
+		else
+			fprintf(stderr, "uvfio-edu: no edu device bound to vfio-pci or named in "
 					"$" UVFIO_DEVICES_ENV "\n");
-			if (bus)
-				uvfio_pci_bus_destroy(bus);
-			uvfio_container_destroy(edu.c);
-			return 1;
-		}
-		edu.d = probed->dev;
+		uvfio_pci_bus_destroy(bus);
+		uvfio_container_destroy(edu.c);
+		return 1;
 	}
+	pdev = uvfio_pci_bus_dev(bus, 0);
 	info(&edu, "opened %s (%s backend)", uvfio_device_name(edu.d),
 	     uvfio_device_backend(edu.d));
 
-	drive(&edu, &o, probed && probed->bar[0]);
+	drive(&edu, &o, pdev && pdev->bar[0]);
 
-	if (bus)
-		uvfio_pci_bus_destroy(bus); /* closes the device */
-	else
-		uvfio_device_close(edu.d);
+	/* remove, then the device is closed. */
+	uvfio_pci_bus_destroy(bus);
 	uvfio_container_destroy(edu.c);
 	if (edu.failures) {
 		printf("edu: %u of %u checks FAILED\n", edu.failures, edu.checks);
