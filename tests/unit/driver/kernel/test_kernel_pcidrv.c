@@ -8,8 +8,11 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <unistd.h>
 #include <sys/epoll.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 
 #include "test.h"
 #include "uvfio/driver.h"
@@ -399,6 +402,119 @@ static void test_loop(void **state)
 	assert_int_equal(mock_count_fds(), fds);
 }
 
+/* ---- the same over vfio-user: uvfio-serve's edu ------------------------------ */
+
+#define SERVE_PATH UVFIO_BUILD_ROOT "/devices/uvfio-serve"
+
+static uint32_t vu_seen;
+
+static void vu_irq(void *opaque, struct uvfio_device *d, uint32_t index, uint32_t vector,
+		   uint64_t count)
+{
+	uint32_t st = uvfio_bar_read32(d, 0, 0x24);
+
+	(void)opaque;
+	(void)index;
+	(void)vector;
+	(void)count;
+	vu_seen |= st;
+	uvfio_bar_write32(d, 0, 0x64, st);
+}
+
+static bool vu_wait(struct uvfio_loop *l, uint32_t bits)
+{
+	int i;
+
+	for (i = 0; i < 500 && !(vu_seen & bits); i++)
+		uvfio_loop_run_once(l, 10);
+	return (vu_seen & bits) != 0;
+}
+
+/*
+ * The driver model and the loop on a vfio-user device: the candidate is
+ * matched by its config space; MSI arrives through the loop; DMA buffers
+ * without an fd are reached by the server's DMA_READ/DMA_WRITE requests,
+ * which the loop serves from the device's poll fd while the driver waits.
+ */
+static void test_vfio_user_loop(void **state)
+{
+	char dir[] = "/tmp/uvfio-kt-XXXXXX";
+	char sock[64], where[80];
+	struct uvfio_dma_buf *src = NULL, *dst = NULL;
+	struct uvfio_container *c;
+	struct uvfio_pci_bus *bus;
+	struct uvfio_pci_dev *p;
+	struct uvfio_loop *l;
+	struct stat st;
+	pid_t pid;
+	int i;
+
+	(void)state;
+	if (access(SERVE_PATH, X_OK))
+		UVFIO_SKIP("no %s in this build", SERVE_PATH);
+	assert_non_null(mkdtemp(dir));
+	snprintf(sock, sizeof(sock), "%s/edu.sock", dir);
+	snprintf(where, sizeof(where), "unix:%s", sock);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		execl(SERVE_PATH, "uvfio-serve", "edu", "--socket-path", sock, (char *)NULL);
+		_exit(127);
+	}
+	for (i = 0; i < 500 && stat(sock, &st); i++)
+		usleep(10000);
+	assert_int_equal(stat(sock, &st), 0);
+
+	memset(&plog, 0, sizeof(plog));
+	assert_int_equal(uvfio_container_create(&c), 0);
+	assert_int_equal(uvfio_loop_create(&l), 0);
+	assert_int_equal(uvfio_pci_bus_create(c, l, where, &bus), 0);
+	assert_int_equal(uvfio_pci_bus_register(bus, &edu_drv), 1);
+	assert_int_equal(plog.vendor, 0x1234);
+	assert_int_equal(plog.class, 0x00ff00);
+	p = uvfio_pci_bus_dev(bus, 0);
+	assert_string_equal(p->name, where);
+	assert_string_equal(uvfio_device_backend(p->dev), "vfio-user");
+	assert_int_equal(uvfio_device_enable(p->dev), 0);
+	assert_int_equal(uvfio_device_set_dma_mask(p->dev, 28), 0);
+
+	assert_int_equal(uvfio_loop_add_irqs(l, p->dev, VFIO_PCI_MSI_IRQ_INDEX, 1, 0, vu_irq, NULL),
+			 0);
+	vu_seen = 0;
+	assert_int_equal(uvfio_bar_write32(p->dev, 0, 0x60, 0x10000), 0);
+	assert_true(vu_wait(l, 0x10000));
+
+	assert_int_equal(uvfio_dma_alloc(c, 4096, UVFIO_DMA_NO_FD, &src), 0);
+	assert_int_equal(uvfio_dma_alloc(c, 4096, UVFIO_DMA_NO_FD, &dst), 0);
+	for (i = 0; i < 2048; i++)
+		((uint8_t *)src->vaddr)[i] = (uint8_t)(i * 5 + 1);
+	/* RAM -> edu, then edu -> RAM, each with its completion interrupt. */
+	vu_seen = 0;
+	uvfio_bar_write64(p->dev, 0, 0x80, src->iova);
+	uvfio_bar_write64(p->dev, 0, 0x88, 0x40000);
+	uvfio_bar_write64(p->dev, 0, 0x90, 2048);
+	uvfio_bar_write64(p->dev, 0, 0x98, 0x1 | 0x4);
+	assert_true(vu_wait(l, 0x100));
+	vu_seen = 0;
+	uvfio_bar_write64(p->dev, 0, 0x80, 0x40000);
+	uvfio_bar_write64(p->dev, 0, 0x88, dst->iova);
+	uvfio_bar_write64(p->dev, 0, 0x90, 2048);
+	uvfio_bar_write64(p->dev, 0, 0x98, 0x1 | 0x2 | 0x4);
+	assert_true(vu_wait(l, 0x100));
+	assert_memory_equal(src->vaddr, dst->vaddr, 2048);
+
+	uvfio_dma_free(c, src);
+	uvfio_dma_free(c, dst);
+	uvfio_pci_bus_destroy(bus);
+	assert_int_equal(plog.removes, 1);
+	uvfio_loop_destroy(l);
+	uvfio_container_destroy(c);
+	kill(pid, SIGTERM);
+	waitpid(pid, NULL, 0);
+	unlink(sock);
+	rmdir(dir);
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_match_id),
 	cmocka_unit_test_setup_teardown(test_probe_by_id_table, setup, teardown),
@@ -406,6 +522,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test_setup_teardown(test_req_removes, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_candidate_lists, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_loop, setup, teardown),
+	cmocka_unit_test_setup_teardown(test_vfio_user_loop, setup, teardown),
 };
 
 UVFIO_TEST_MAIN(tests)
