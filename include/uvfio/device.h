@@ -291,6 +291,27 @@ int uvfio_dev_watch_fd(struct uvfio_dev *dev, int fd, uint32_t events,
 		       void (*cb)(struct uvfio_dev *dev, void *arg, uint32_t revents), void *arg);
 int uvfio_dev_unwatch_fd(struct uvfio_dev *dev, int fd);
 
+/* Longest busy-poll uvfio_dev_set_poll_us() accepts, in microseconds. */
+#define UVFIO_DEV_POLL_US_MAX 1000u
+
+/**
+ * uvfio_dev_set_poll_us() - latency mode: busy-poll before sleeping.
+ * @usec: after each client message the device thread keeps checking its
+ *        fds without sleeping for up to @usec microseconds, then falls back
+ *        to a blocking wait.  0 (the default) turns it off.
+ *
+ * For device models that need the lowest MMIO round trip: a message that
+ * arrives within the budget is taken without a wake-up of the device thread.
+ * The cost is up to @usec of CPU time burnt after every message.  The
+ * environment variable UVFIO_DEV_POLL_US, when set (0 to
+ * UVFIO_DEV_POLL_US_MAX), overrides this setting for every device of the
+ * process (for benchmarks).
+ *
+ * Call before serving or from the device thread.
+ * Return: 0, -EINVAL (@dev NULL or @usec above UVFIO_DEV_POLL_US_MAX).
+ */
+int uvfio_dev_set_poll_us(struct uvfio_dev *dev, unsigned int usec);
+
 /**
  * uvfio_dev_listen() - create a listening socket at @path, mode 0600.
  * An existing socket file at @path is replaced.

@@ -181,6 +181,7 @@ struct uvfio_dev {
 	int stopfd;
 	int listen_fd;
 	bool ep_dirty;
+	unsigned int poll_us; /* latency mode (uvfio_dev_set_poll_us), 0 = off */
 	struct dev_watch watches[DEV_MAX_WATCHES];
 	struct dev_defer defer[DEV_MAX_DEFER];
 	unsigned int defer_head;

@@ -767,11 +767,71 @@ static void watch_ready(struct uvfio_dev *dev, unsigned int i, uint32_t revents)
 }
 
 /*
+ * Latency mode (device.h: uvfio_dev_set_poll_us) ------------------------
+ *
+ * The loop's wait step only.  After a client message the device thread
+ * keeps calling epoll_wait() with a zero timeout, for up to poll_us since
+ * that message, before it sleeps in a blocking epoll_wait().  Polling the
+ * whole epoll set (not only the client socket) keeps uvfio_dev_stop(), fd
+ * watches and refused connections served as promptly as when sleeping.
+ */
+#define DEV_POLL_ENV "UVFIO_DEV_POLL_US"
+
+int uvfio_dev_set_poll_us(struct uvfio_dev *dev, unsigned int usec)
+{
+	if (!dev || usec > UVFIO_DEV_POLL_US_MAX)
+		return -EINVAL;
+	dev->poll_us = usec;
+	return 0;
+}
+
+/* UVFIO_DEV_POLL_US, clamped to the maximum; -1 when unset or not a number. */
+static long env_poll_us(void)
+{
+	const char *s = getenv(DEV_POLL_ENV);
+	char *end;
+	long v;
+
+	if (!s || !*s)
+		return -1;
+	v = strtol(s, &end, 10);
+	if (*end || v < 0)
+		return -1;
+	return v > (long)UVFIO_DEV_POLL_US_MAX ? (long)UVFIO_DEV_POLL_US_MAX : v;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Wait for events: busy-poll until @spin_until (CLOCK_MONOTONIC ns), then sleep. */
+static int loop_wait(struct uvfio_dev *dev, struct epoll_event *evs, int timeout,
+		     uint64_t spin_until)
+{
+	int n;
+
+	while (timeout != 0 && spin_until && dev->sock >= 0 && now_ns() < spin_until) {
+		n = epoll_wait(dev->epfd, evs, DEV_EP_BATCH, 0);
+		if (n != 0)
+			return n;
+	}
+	return epoll_wait(dev->epfd, evs, DEV_EP_BATCH, timeout);
+}
+/* ------------------------------------------------------ end latency mode */
+
+/*
  * The loop.  @one: serve_conn(): return once the client is gone.
  */
 static int loop(struct uvfio_dev *dev, bool one)
 {
 	struct epoll_event evs[DEV_EP_BATCH];
+	long env_us = env_poll_us();
+	uint64_t spin_until = 0;
+	bool client_msg;
 	int timeout;
 	int n;
 	int i;
@@ -782,13 +842,14 @@ static int loop(struct uvfio_dev *dev, bool one)
 		if (one && dev->sock < 0)
 			return 0;
 		timeout = (dev->defer_count || dev->queue_count) ? 0 : refuse_timeout(dev);
-		n = epoll_wait(dev->epfd, evs, DEV_EP_BATCH, timeout);
+		n = loop_wait(dev, evs, timeout, spin_until);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			return -errno;
 		}
 		dev->ep_dirty = false;
+		client_msg = false;
 		for (i = 0; i < n && !dev->ep_dirty; i++) {
 			uint32_t kind = (uint32_t)(evs[i].data.u64 >> 32);
 			uint32_t idx = (uint32_t)evs[i].data.u64;
@@ -811,6 +872,7 @@ static int loop(struct uvfio_dev *dev, bool one)
 				break;
 			case TAG_CLIENT:
 				client_ready(dev);
+				client_msg = true;
 				break;
 			case TAG_UNMASK:
 				dev_irq_unmask_fd_ready(dev);
@@ -826,6 +888,11 @@ static int loop(struct uvfio_dev *dev, bool one)
 			}
 		}
 		refuse_expire(dev, false);
+		if (client_msg) {
+			unsigned long us = env_us >= 0 ? (unsigned long)env_us : dev->poll_us;
+
+			spin_until = us ? now_ns() + us * 1000u : 0;
+		}
 	}
 }
 
