@@ -18,6 +18,7 @@
 
 #define SYSFS_PCI_DEVICES "/sys/bus/pci/devices"
 #define SYSFS_IOMMU_GROUPS "/sys/kernel/iommu_groups"
+#define SYSFS_VFIO_PCI_DRIVER "/sys/bus/pci/drivers/vfio-pci"
 
 /*
  * parse_hex() - read hex digits at *@p into @v: at least one and at most
@@ -204,6 +205,7 @@ int uvfio_kernel_group_of(const struct uvfio_sys_ops *sys, const char *bdf, int 
 
 int uvfio_kernel_explain_open(const struct uvfio_sys_ops *sys, const char *bdf, int *group)
 {
+	const char *modprobe;
 	char drv[128];
 	int ret;
 
@@ -229,20 +231,24 @@ int uvfio_kernel_explain_open(const struct uvfio_sys_ops *sys, const char *bdf, 
 		return uvfio_fail(ret, "cannot read the IOMMU group of %s in sysfs: %s", bdf,
 				  strerror(-ret));
 
+	if (drv[0] && uvfio_kernel_is_vfio_driver(drv))
+		return 0;
+	/* Binding needs the driver: without the module there is nothing to bind to. */
+	modprobe = sys->access(SYSFS_VFIO_PCI_DRIVER, F_OK) ?
+			   "the vfio-pci module is not loaded: modprobe vfio-pci, then " :
+			   "";
 	if (!drv[0])
 		return uvfio_fail(-ENODEV,
-				  "%s is not bound to vfio-pci (it has no driver); bind it as root: "
-				  "echo vfio-pci > " SYSFS_PCI_DEVICES "/%s/driver_override; "
+				  "%s is not bound to vfio-pci (it has no driver); %sbind it as "
+				  "root: echo vfio-pci > " SYSFS_PCI_DEVICES "/%s/driver_override; "
 				  "echo %s > /sys/bus/pci/drivers_probe",
-				  bdf, bdf, bdf);
-	if (!uvfio_kernel_is_vfio_driver(drv))
-		return uvfio_fail(-ENODEV,
-				  "%s is not bound to vfio-pci (it is bound to %s); bind it as root: "
-				  "echo vfio-pci > " SYSFS_PCI_DEVICES "/%s/driver_override; "
-				  "echo %s > " SYSFS_PCI_DEVICES "/%s/driver/unbind; "
-				  "echo %s > /sys/bus/pci/drivers_probe",
-				  bdf, drv, bdf, bdf, bdf, bdf);
-	return 0;
+				  bdf, modprobe, bdf, bdf);
+	return uvfio_fail(-ENODEV,
+			  "%s is not bound to vfio-pci (it is bound to %s); %sbind it as root: "
+			  "echo vfio-pci > " SYSFS_PCI_DEVICES "/%s/driver_override; "
+			  "echo %s > " SYSFS_PCI_DEVICES "/%s/driver/unbind; "
+			  "echo %s > /sys/bus/pci/drivers_probe",
+			  bdf, drv, modprobe, bdf, bdf, bdf, bdf);
 }
 
 struct culprit_search {

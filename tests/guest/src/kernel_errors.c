@@ -11,6 +11,7 @@
  *  - /dev/vfio/vfio missing (renamed for the test; as when the vfio modules
  *    are not loaded);
  *  - /dev/vfio/N not accessible (the open is made as user nobody);
+ *  - no interrupt remapping (EPERM), only in a boot without it;
  *  - the PCI driver model reporting an explicit device it cannot open.
  *
  * Every check asserts on the words of uvfio_last_error(), not on an errno.
@@ -193,6 +194,29 @@ static void test_group_permission(const char *edu)
 	      missing[0] ? " LACKS " : "", missing);
 }
 
+/*
+ * Without interrupt remapping, type1 refuses the group (EPERM).  The rig
+ * enables remapping by default, so this only runs in a boot made with
+ * GUEST_RIG_OPTS="-I caching-mode=on,intremap=off".
+ */
+static void test_no_intremap(const char *edu)
+{
+	const char *const words[] = { "no interrupt remapping", "vfio_iommu_type1",
+				      "allow_unsafe_interrupts", NULL };
+	const char *missing;
+	char msg[1024];
+	int ret = try_open(edu, msg, sizeof(msg));
+	bool ok = has_words(msg, words, &missing);
+
+	if (ret != -EPERM) {
+		skip("missing interrupt remapping: this boot has it (run the rig with "
+		     "-I caching-mode=on,intremap=off to check the EPERM message)");
+		return;
+	}
+	check(ok, "no interrupt remapping: %s -> %d: \"%s\"%s%s", edu, ret, msg,
+	      missing[0] ? " LACKS " : "", missing);
+}
+
 static const struct uvfio_pci_device_id any_edu[] = {
 	{ UVFIO_PCI_DEVICE(0x1234, 0x11e8) },
 	{ 0 },
@@ -255,6 +279,7 @@ int main(void)
 		check(false, "an edu device in the guest");
 		return finish();
 	}
+	test_no_intremap(edu);
 	test_no_driver();
 	test_host_driver();
 	test_no_container_node(edu);

@@ -854,6 +854,8 @@ static int m_access(const char *path, int mode)
 		return -EIO;
 	if (!strcmp(path, "/dev/vfio/vfio"))
 		return mock.no_container_node ? -ENOENT : 0;
+	if (!strcmp(path, "/sys/bus/pci/drivers/vfio-pci"))
+		return mock.no_vfio_pci ? -ENOENT : 0;
 	d = sysfs_dev(path, &rest);
 	if (d && !rest[0])
 		return 0;

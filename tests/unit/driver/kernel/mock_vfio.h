@@ -52,6 +52,7 @@ struct mock_map {
 struct mock_state {
 	/* configuration */
 	bool no_container_node; /* /dev/vfio/vfio absent */
+	bool no_vfio_pci;       /* the vfio-pci driver is not loaded */
 	bool eacces_group;      /* /dev/vfio/N: permission denied */
 	bool no_type1v2;
 	bool eperm_set_iommu;   /* no interrupt remapping */

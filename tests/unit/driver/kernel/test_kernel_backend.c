@@ -439,6 +439,14 @@ static void test_messages(void **state)
 	expect_open_error(c, "00:06.0", -ENODEV,
 			  (const char *const[]){ "not bound to vfio-pci", "has no driver",
 						 "driver_override", "drivers_probe", NULL });
+	assert_null(strstr(uvfio_last_error(), "modprobe"));
+	/* No vfio-pci driver at all: load it first. */
+	mock.no_vfio_pci = true;
+	expect_open_error(c, "00:06.0", -ENODEV,
+			  (const char *const[]){ "has no driver",
+						 "the vfio-pci module is not loaded: modprobe vfio-pci",
+						 "driver_override", NULL });
+	mock.no_vfio_pci = false;
 	expect_open_error(c, "0000:00:07.0", -ENODEV,
 			  (const char *const[]){ "no IOMMU group", "iommu_group", "intel_iommu=on",
 						 NULL });
