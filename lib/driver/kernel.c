@@ -153,8 +153,8 @@ static int kdom_unmap(struct uvfio_dma_domain *dom, uvfio_iova_t iova, uint64_t 
 	/* type1 v2 returns the bytes it unmapped in size (linux/vfio.h). */
 	if (unmap.size != size)
 		return uvfio_fail(-EIO,
-				  "VFIO_IOMMU_UNMAP_DMA at IOVA 0x%" PRIx64 " unmapped 0x%llx of 0x%" PRIx64
-				  " bytes",
+				  "VFIO_IOMMU_UNMAP_DMA at IOVA 0x%" PRIx64
+				  " unmapped 0x%llx of 0x%" PRIx64 " bytes",
 				  iova, (unsigned long long)unmap.size, size);
 	return 0;
 }
@@ -192,9 +192,9 @@ static int query_iommu(struct kcontainer *kc, struct uvfio_kernel_iommu_info *in
 
 			free(ii);
 			if (want > MAX_INFO_SIZE)
-				return uvfio_fail(-EPROTO,
-						  "VFIO_IOMMU_GET_INFO wants %u bytes: not believable",
-						  want);
+				return uvfio_fail(
+					-EPROTO,
+					"VFIO_IOMMU_GET_INFO wants %u bytes: not believable", want);
 			sz = want;
 			continue;
 		}
@@ -344,14 +344,15 @@ static int container_open(struct kcontainer *kc)
 		return 0;
 	fd = sys->open(VFIO_CONTAINER_PATH, O_RDWR | O_CLOEXEC);
 	if (fd == -ENOENT || fd == -ENODEV || fd == -ENXIO)
-		return uvfio_fail(-ENOENT,
-				  VFIO_CONTAINER_PATH " does not exist: the vfio modules are not "
+		return uvfio_fail(-ENOENT, VFIO_CONTAINER_PATH
+				  " does not exist: the vfio modules are not "
 				  "loaded; load them as root with: modprobe vfio-pci");
 	if (fd == -EACCES || fd == -EPERM)
-		return uvfio_fail(fd,
-				  VFIO_CONTAINER_PATH " is not accessible (permission denied): "
-				  "run as root, or let this user open it (chmod 0666 "
-				  VFIO_CONTAINER_PATH ")");
+		return uvfio_fail(
+			fd, VFIO_CONTAINER_PATH
+			" is not accessible (permission denied): "
+			"run as root, or let this user open it (chmod 0666 " VFIO_CONTAINER_PATH
+			")");
 	if (fd < 0)
 		return uvfio_fail(fd, "cannot open " VFIO_CONTAINER_PATH ": %s", strerror(-fd));
 
@@ -380,9 +381,10 @@ static int container_open(struct kcontainer *kc)
 			goto err_close;
 		}
 		if (ret == 0) {
-			ret = uvfio_fail(-ENOTSUP,
-					 "the kernel offers no type1 IOMMU backend for VFIO; load it "
-					 "as root with: modprobe vfio_iommu_type1");
+			ret = uvfio_fail(
+				-ENOTSUP,
+				"the kernel offers no type1 IOMMU backend for VFIO; load it "
+				"as root with: modprobe vfio_iommu_type1");
 			goto err_close;
 		}
 		kc->iommu_type = -VFIO_TYPE1_IOMMU;
@@ -415,14 +417,15 @@ static int explain_eperm_iommu(int ret, const char *what)
 	 * when the IOMMU cannot isolate MSIs ("No interrupt remapping support.
 	 * Use the module param "allow_unsafe_interrupts" ...").
 	 */
-	return uvfio_fail(ret,
-			  "%s refused (EPERM): the IOMMU has no interrupt remapping, so the device "
-			  "could forge interrupts; enable interrupt remapping (IRQ remapping in the "
-			  "firmware/kernel), or accept the risk with the vfio_iommu_type1 module "
-			  "parameter allow_unsafe_interrupts=1 (modprobe vfio_iommu_type1 "
-			  "allow_unsafe_interrupts=1, or echo 1 > "
-			  "/sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts)",
-			  what);
+	return uvfio_fail(
+		ret,
+		"%s refused (EPERM): the IOMMU has no interrupt remapping, so the device "
+		"could forge interrupts; enable interrupt remapping (IRQ remapping in the "
+		"firmware/kernel), or accept the risk with the vfio_iommu_type1 module "
+		"parameter allow_unsafe_interrupts=1 (modprobe vfio_iommu_type1 "
+		"allow_unsafe_interrupts=1, or echo 1 > "
+		"/sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts)",
+		what);
 }
 
 static void group_put(struct kcontainer *kc, struct kgroup *g)
@@ -487,7 +490,7 @@ static int set_iommu(struct kcontainer *kc)
 static int group_get(struct kcontainer *kc, int id, struct kgroup **out)
 {
 	const struct uvfio_sys_ops *sys = kc->sys;
-	struct vfio_group_status status = { .argsz = sizeof(status) };
+	struct vfio_group_status status = {.argsz = sizeof(status)};
 	char path[64];
 	struct kgroup *g;
 	bool first = !kc->groups;
@@ -510,11 +513,12 @@ static int group_get(struct kcontainer *kc, int id, struct kgroup **out)
 	if (g->fd < 0) {
 		ret = g->fd;
 		if (ret == -EACCES || ret == -EPERM)
-			uvfio_fail(ret,
-				   "%s is not accessible (permission denied): run as root, or give "
-				   "this user the group's device node (chown USER %s, or chmod 0660 "
-				   "%s with a group the user is in)",
-				   path, path, path);
+			uvfio_fail(
+				ret,
+				"%s is not accessible (permission denied): run as root, or give "
+				"this user the group's device node (chown USER %s, or chmod 0660 "
+				"%s with a group the user is in)",
+				path, path, path);
 		else if (ret == -EBUSY)
 			uvfio_fail(ret,
 				   "%s is busy: IOMMU group %d is already open in another process "
@@ -545,8 +549,7 @@ static int group_get(struct kcontainer *kc, int id, struct kgroup **out)
 		goto err_close;
 	}
 	if (ret < 0) {
-		uvfio_fail(ret, "VFIO_GROUP_SET_CONTAINER of %s failed: %s", path,
-			   strerror(-ret));
+		uvfio_fail(ret, "VFIO_GROUP_SET_CONTAINER of %s failed: %s", path, strerror(-ret));
 		goto err_close;
 	}
 	g->next = kc->groups;
@@ -587,7 +590,7 @@ err_free:
 static int kdev_get_info(struct uvfio_device *d, struct uvfio_device_info *info)
 {
 	struct kdev *kd = d->priv;
-	struct vfio_device_info di = { .argsz = sizeof(di) };
+	struct vfio_device_info di = {.argsz = sizeof(di)};
 	int ret;
 
 	ret = kd->kc->sys->ioctl(kd->fd, VFIO_DEVICE_GET_INFO, &di);
@@ -629,9 +632,10 @@ static int kdev_get_region_info(struct uvfio_device *d, uint32_t index,
 
 			free(ri);
 			if (want > MAX_INFO_SIZE)
-				return uvfio_fail(-EPROTO,
-						  "%s: region %u info wants %u bytes: not believable",
-						  kd->bdf, index, want);
+				return uvfio_fail(
+					-EPROTO,
+					"%s: region %u info wants %u bytes: not believable",
+					kd->bdf, index, want);
 			sz = want;
 			continue;
 		}
@@ -694,8 +698,8 @@ static int kdev_region_mmap(struct uvfio_device *d, const struct uvfio_region *r
 	ret = kd->kc->sys->mmap(addr, len, prot, MAP_SHARED | MAP_FIXED, kd->fd,
 				(off_t)(r->fd_offset + off), &p);
 	if (ret)
-		return uvfio_fail(ret, "%s: mmap of region %u at 0x%" PRIx64 " failed: %s",
-				  kd->bdf, r->info.index, off, strerror(-ret));
+		return uvfio_fail(ret, "%s: mmap of region %u at 0x%" PRIx64 " failed: %s", kd->bdf,
+				  r->info.index, off, strerror(-ret));
 	return 0;
 }
 
@@ -732,7 +736,8 @@ static int kdev_set_irqs(struct uvfio_device *d, const struct vfio_irq_set *set,
 	ret = kd->kc->sys->ioctl(kd->fd, VFIO_DEVICE_SET_IRQS, buf);
 	free(buf);
 	if (ret < 0)
-		return uvfio_fail(ret, "%s: VFIO_DEVICE_SET_IRQS (index %u, start %u, count %u, "
+		return uvfio_fail(ret,
+				  "%s: VFIO_DEVICE_SET_IRQS (index %u, start %u, count %u, "
 				  "flags 0x%x) failed: %s",
 				  kd->bdf, set->index, set->start, set->count, set->flags,
 				  strerror(-ret));
@@ -755,8 +760,7 @@ static int kdev_reset(struct uvfio_device *d)
 				  kd->bdf);
 	ret = kd->kc->sys->ioctl(kd->fd, VFIO_DEVICE_RESET, NULL);
 	if (ret < 0)
-		return uvfio_fail(ret, "%s: VFIO_DEVICE_RESET failed: %s", kd->bdf,
-				  strerror(-ret));
+		return uvfio_fail(ret, "%s: VFIO_DEVICE_RESET failed: %s", kd->bdf, strerror(-ret));
 	return 0;
 }
 
@@ -832,7 +836,7 @@ static int first_vfio_dev(void *arg, const char *name)
  */
 static void cdev_path(const char *bdf, char *path, size_t len)
 {
-	struct vfio_dev_name n = { .name = "" };
+	struct vfio_dev_name n = {.name = ""};
 	char dir[128];
 
 	if (bdf) {
@@ -866,11 +870,11 @@ static void describe_features(unsigned int f, const char *cdev, char *text, size
 		 "VFIO container/group API (" VFIO_CONTAINER_PATH "): %s; iommufd (" IOMMUFD_PATH
 		 "): %s; VFIO cdev (%s): %s",
 		 f & UVFIO_KERNEL_VFIO_CONTAINER ? "present, used" : "absent (modprobe vfio-pci)",
-		 f & UVFIO_KERNEL_IOMMUFD ? "present, not used yet (container API used)" :
-					    "not supported by this kernel",
+		 f & UVFIO_KERNEL_IOMMUFD ? "present, not used yet (container API used)"
+					  : "not supported by this kernel",
 		 cdev,
-		 f & UVFIO_KERNEL_VFIO_CDEV ? "present, not used yet (group API used)" :
-					      "not supported by this kernel");
+		 f & UVFIO_KERNEL_VFIO_CDEV ? "present, not used yet (group API used)"
+					    : "not supported by this kernel");
 }
 
 unsigned int uvfio_kernel_features(const char *bdf, char *text, size_t len)
@@ -930,8 +934,7 @@ int uvfio_kernel_backend_open(struct uvfio_device *d, const char *where)
 	ret = kc->sys->ioctl(kd->group->fd, VFIO_GROUP_GET_DEVICE_FD, kd->bdf);
 	if (ret < 0) {
 		if (ret == -EBUSY)
-			uvfio_fail(ret, "%s is already open (in this process or another)",
-				   kd->bdf);
+			uvfio_fail(ret, "%s is already open (in this process or another)", kd->bdf);
 		else
 			uvfio_fail(ret, "VFIO_GROUP_GET_DEVICE_FD(%s) failed: %s", kd->bdf,
 				   strerror(-ret));

@@ -69,8 +69,8 @@ bool uvfio_kernel_is_bdf(const char *s);
  * sysfs directory listing: call @fn for each entry but "." and ".."; stop
  * when it returns non-zero and return that.  Return 0 or -errno otherwise.
  */
-typedef int (*uvfio_kernel_list_dir_fn)(const char *path,
-					int (*fn)(void *arg, const char *name), void *arg);
+typedef int (*uvfio_kernel_list_dir_fn)(const char *path, int (*fn)(void *arg, const char *name),
+					void *arg);
 
 /** uvfio_kernel_set_list_dir() - replace the directory lister (NULL: opendir). */
 void uvfio_kernel_set_list_dir(uvfio_kernel_list_dir_fn fn);
@@ -91,8 +91,7 @@ int uvfio_kernel_read_attr(const struct uvfio_sys_ops *sys, const char *bdf, con
  * @drv: out, "" when the device has no driver.
  * Return: 0, or -errno (-ENOENT: no such device).
  */
-int uvfio_kernel_driver_of(const struct uvfio_sys_ops *sys, const char *bdf, char *drv,
-			   size_t len);
+int uvfio_kernel_driver_of(const struct uvfio_sys_ops *sys, const char *bdf, char *drv, size_t len);
 
 /** uvfio_kernel_is_vfio_driver() - vfio-pci or a vfio-pci variant driver. */
 bool uvfio_kernel_is_vfio_driver(const char *drv);

@@ -112,8 +112,7 @@ static int iommu_cap(void *arg, const struct vfio_info_cap_header *h, size_t ava
 	return 0;
 }
 
-int uvfio_kernel_parse_iommu_info(const void *buf, size_t len,
-				  struct uvfio_kernel_iommu_info *info)
+int uvfio_kernel_parse_iommu_info(const void *buf, size_t len, struct uvfio_kernel_iommu_info *info)
 {
 	const struct vfio_iommu_type1_info *ii = buf;
 	size_t minsz = offsetof(struct vfio_iommu_type1_info, cap_offset) + sizeof(ii->cap_offset);

@@ -32,9 +32,9 @@ static bool parse_hex(const char **p, unsigned int max_digits, unsigned long *v)
 	while (isxdigit((unsigned char)**p)) {
 		if (++n > max_digits)
 			return false;
-		*v = *v * 16 + (unsigned long)(isdigit((unsigned char)**p) ?
-							**p - '0' :
-							tolower((unsigned char)**p) - 'a' + 10);
+		*v = *v * 16 + (unsigned long)(isdigit((unsigned char)**p)
+						       ? **p - '0'
+						       : tolower((unsigned char)**p) - 'a' + 10);
 		(*p)++;
 	}
 	return n > 0;
@@ -132,8 +132,7 @@ int uvfio_kernel_read_attr(const struct uvfio_sys_ops *sys, const char *bdf, con
 }
 
 /* link_basename() - readlink @path and return the last component in @out. */
-static int link_basename(const struct uvfio_sys_ops *sys, const char *path, char *out,
-			 size_t len)
+static int link_basename(const struct uvfio_sys_ops *sys, const char *path, char *out, size_t len)
 {
 	char link[512];
 	const char *base;
@@ -153,8 +152,7 @@ static int link_basename(const struct uvfio_sys_ops *sys, const char *path, char
 	return 0;
 }
 
-int uvfio_kernel_driver_of(const struct uvfio_sys_ops *sys, const char *bdf, char *drv,
-			   size_t len)
+int uvfio_kernel_driver_of(const struct uvfio_sys_ops *sys, const char *bdf, char *drv, size_t len)
 {
 	char path[256];
 	int ret;
@@ -234,9 +232,9 @@ int uvfio_kernel_explain_open(const struct uvfio_sys_ops *sys, const char *bdf, 
 	if (drv[0] && uvfio_kernel_is_vfio_driver(drv))
 		return 0;
 	/* Binding needs the driver: without the module there is nothing to bind to. */
-	modprobe = sys->access(SYSFS_VFIO_PCI_DRIVER, F_OK) ?
-			   "the vfio-pci module is not loaded: modprobe vfio-pci, then " :
-			   "";
+	modprobe = sys->access(SYSFS_VFIO_PCI_DRIVER, F_OK)
+			   ? "the vfio-pci module is not loaded: modprobe vfio-pci, then "
+			   : "";
 	if (!drv[0])
 		return uvfio_fail(-ENODEV,
 				  "%s is not bound to vfio-pci (it has no driver); %sbind it as "
@@ -283,7 +281,7 @@ static int find_culprit(void *arg, const char *name)
 
 int uvfio_kernel_explain_not_viable(const struct uvfio_sys_ops *sys, int group, int err)
 {
-	struct culprit_search cs = { .sys = sys };
+	struct culprit_search cs = {.sys = sys};
 	char path[128];
 	int ret;
 

@@ -74,7 +74,7 @@ struct uvfio_loop {
 
 int uvfio_loop_create(struct uvfio_loop **out)
 {
-	struct epoll_event ev = { .events = EPOLLIN };
+	struct epoll_event ev = {.events = EPOLLIN};
 	struct uvfio_loop *l;
 	int ret;
 
@@ -111,7 +111,7 @@ err_free:
 
 static int watch(struct uvfio_loop *l, struct entry *e, uint32_t events)
 {
-	struct epoll_event ev = { .events = events, .data.ptr = e };
+	struct epoll_event ev = {.events = events, .data.ptr = e};
 
 	if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, e->fd, &ev) < 0)
 		return -errno;
@@ -326,8 +326,7 @@ int uvfio_loop_del_irqs(struct uvfio_loop *l, struct uvfio_device *d, uint32_t i
 	return ret;
 }
 
-int uvfio_loop_irq_fd(struct uvfio_loop *l, struct uvfio_device *d, uint32_t index,
-		      uint32_t vector)
+int uvfio_loop_irq_fd(struct uvfio_loop *l, struct uvfio_device *d, uint32_t index, uint32_t vector)
 {
 	struct irqset *s;
 

@@ -28,7 +28,7 @@
 struct bound;
 
 struct cand {
-	char *where;  /* normalised PCI address, or "unix:PATH" */
+	char *where; /* normalised PCI address, or "unix:PATH" */
 	bool kernel;
 	struct bound *bound;
 };
@@ -49,9 +49,9 @@ struct uvfio_pci_bus {
 };
 
 const struct uvfio_pci_device_id *uvfio_pci_match_id(const struct uvfio_pci_device_id *table,
-						      uint16_t vendor, uint16_t device,
-						      uint16_t subvendor, uint16_t subdevice,
-						      uint32_t class)
+						     uint16_t vendor, uint16_t device,
+						     uint16_t subvendor, uint16_t subdevice,
+						     uint32_t class)
 {
 	const struct uvfio_pci_device_id *id;
 
@@ -178,7 +178,7 @@ static int cmp_names(const void *a, const void *b)
 /* add_sysfs() - every device bound to vfio-pci, in address order. */
 static int add_sysfs(struct uvfio_pci_bus *bus)
 {
-	struct sysfs_scan s = { 0 };
+	struct sysfs_scan s = {0};
 	unsigned int i;
 	int ret;
 
@@ -495,7 +495,8 @@ int uvfio_pci_bus_register(struct uvfio_pci_bus *bus, const struct uvfio_pci_dri
 	int ret;
 
 	if (!bus || !drv || !drv->probe || !drv->id_table)
-		return uvfio_fail(-EINVAL, "uvfio_pci_bus_register: missing driver, probe or id table");
+		return uvfio_fail(-EINVAL,
+				  "uvfio_pci_bus_register: missing driver, probe or id table");
 	for (i = 0; i < bus->ncands; i++) {
 		if (bus->cands[i].bound)
 			continue;

@@ -159,15 +159,15 @@ int main(void)
 		return finish();
 	}
 
-	compare(edu_bin, bdf, (const char *const[]){ "--dma-size", "2048", NULL }, "--dma-size 2048");
-	compare(edu_bin, bdf, (const char *const[]){ "--dma-size", "2048", "--irq", "msi", NULL },
+	compare(edu_bin, bdf, (const char *const[]){"--dma-size", "2048", NULL}, "--dma-size 2048");
+	compare(edu_bin, bdf, (const char *const[]){"--dma-size", "2048", "--irq", "msi", NULL},
 		"--dma-size 2048 --irq msi");
-	compare(edu_bin, bdf, (const char *const[]){ "--dma-size", "2048", "--irq", "intx", NULL },
+	compare(edu_bin, bdf, (const char *const[]){"--dma-size", "2048", "--irq", "intx", NULL},
 		"--dma-size 2048 --irq intx");
 
 	/* No DEVICE: uvfio-edu finds QEMU's edu through the PCI driver model. */
-	rc = run((char *const[]){ edu_bin, "--dma-size", "2048", bdf, NULL }, out_k, sizeof(out_k));
-	ra = run((char *const[]){ edu_bin, "--dma-size", "2048", NULL }, out_auto, sizeof(out_auto));
+	rc = run((char *const[]){edu_bin, "--dma-size", "2048", bdf, NULL}, out_k, sizeof(out_k));
+	ra = run((char *const[]){edu_bin, "--dma-size", "2048", NULL}, out_auto, sizeof(out_auto));
 	if (ra == 2)
 		skip("uvfio-edu without DEVICE: this uvfio-edu requires a DEVICE argument");
 	else

@@ -69,8 +69,8 @@ static void edu_remove(struct uvfio_pci_dev *p)
 }
 
 static const struct uvfio_pci_device_id edu_ids[] = {
-	{ UVFIO_PCI_DEVICE(0x1234, 0x11e8) },
-	{ 0 },
+	{UVFIO_PCI_DEVICE(0x1234, 0x11e8)},
+	{0},
 };
 
 static const struct uvfio_pci_driver edu_driver = {
@@ -262,7 +262,8 @@ static void test_dma(struct uvfio_container *c, struct uvfio_loop *l, struct uvf
 		skip("hugetlb DMA: cannot reserve huge pages");
 	} else {
 		ret = uvfio_dma_alloc(c, 2 << 20, UVFIO_DMA_HUGETLB, &huge);
-		if (check(ret == 0, "a 2 MiB hugetlb buffer: %s", ret ? uvfio_last_error() : "ok")) {
+		if (check(ret == 0, "a 2 MiB hugetlb buffer: %s",
+			  ret ? uvfio_last_error() : "ok")) {
 			ok = dma(d, EDU_DMA_BUF, huge->iova, EDU_DMA_START | EDU_DMA_TO_RAM);
 			check(ok && !memcmp(src->vaddr, huge->vaddr, XFER) &&
 				      huge->iova + huge->size <= (1u << EDU_DMA_BITS),
@@ -300,7 +301,7 @@ static void *unbind_thread(void *arg)
 
 static void test_req(struct uvfio_loop *l, struct uvfio_pci_bus *bus)
 {
-	struct unbinder u = { .ret = -1 };
+	struct unbinder u = {.ret = -1};
 	char drv[64];
 	pthread_t th;
 	double end;
@@ -363,7 +364,8 @@ int main(void)
 	}
 	uvfio_container_set_log(c, log_fn, NULL);
 	ret = uvfio_dma_alloc(c, 4096, 0, &early);
-	check(ret == 0, "a DMA buffer before any device joined: %s", ret ? uvfio_last_error() : "ok");
+	check(ret == 0, "a DMA buffer before any device joined: %s",
+	      ret ? uvfio_last_error() : "ok");
 
 	ret = uvfio_pci_bus_create(c, l, NULL, &bus);
 	if (!check(ret == 0, "PCI bus from /sys/bus/pci/drivers/vfio-pci: %s",
@@ -388,7 +390,8 @@ int main(void)
 		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group", nvme);
 		n = readlink(path, link, sizeof(link) - 1);
 		link[n > 0 ? n : 0] = '\0';
-		snprintf(path, sizeof(path), "/dev/vfio/%s", strrchr(link, '/') ? strrchr(link, '/') + 1 : "?");
+		snprintf(path, sizeof(path), "/dev/vfio/%s",
+			 strrchr(link, '/') ? strrchr(link, '/') + 1 : "?");
 		fd = open(path, O_RDWR | O_CLOEXEC);
 		check(!strcmp(drv, "vfio-pci") && fd >= 0,
 		      "nvme %s (vfio-pci) was left alone: its group %s is not held", nvme, path);
@@ -402,8 +405,8 @@ int main(void)
 		      edu->revision == 0x10,
 	      "probe saw %04x:%04x class %06x rev %02x", edu->vendor, edu->device, edu->class,
 	      edu->revision);
-	check(edu->bar[0] && edu->bar_size[0] == (1u << 20), "BAR0 mapped before probe, %" PRIu64
-	      " bytes", edu->bar_size[0]);
+	check(edu->bar[0] && edu->bar_size[0] == (1u << 20),
+	      "BAR0 mapped before probe, %" PRIu64 " bytes", edu->bar_size[0]);
 	check(edu->irq[VFIO_PCI_MSI_IRQ_INDEX].count == 1 &&
 		      (edu->irq[VFIO_PCI_INTX_IRQ_INDEX].flags & VFIO_IRQ_INFO_AUTOMASKED),
 	      "IRQ info read before probe: MSI x%u, INTx automasked",
@@ -417,7 +420,7 @@ int main(void)
 	v = uvfio_bar_read32(d, 0, EDU_LIVE);
 	check(v == ~0x12345678u, "liveness: wrote 0x12345678, read 0x%08x", v);
 	{
-		static const uint32_t n[] = { 5, 10, 12 }, f[] = { 120, 3628800, 479001600 };
+		static const uint32_t n[] = {5, 10, 12}, f[] = {120, 3628800, 479001600};
 
 		for (i = 0; i < 3; i++) {
 			uvfio_bar_write32(d, 0, EDU_FACT, n[i]);

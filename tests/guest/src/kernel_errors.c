@@ -105,14 +105,14 @@ static void test_host_driver(void)
 		       "0000:00:1f.2 is not bound to vfio-pci", "it is bound to ahci",
 		       "echo vfio-pci > /sys/bus/pci/devices/0000:00:1f.2/driver_override",
 		       "echo 0000:00:1f.2 > /sys/bus/pci/devices/0000:00:1f.2/driver/unbind",
-		       "echo 0000:00:1f.2 > /sys/bus/pci/drivers_probe", NULL });
+		       "echo 0000:00:1f.2 > /sys/bus/pci/drivers_probe", NULL});
 
 	/* 00:1f.3 on vfio-pci, 00:1f.2 of its group on ahci: not viable. */
 	if (!check(bind_pci(ICH9_SMBUS, "vfio-pci") == 0, "bind %s to vfio-pci", ICH9_SMBUS))
 		return;
 	expect("non-viable group", ICH9_SMBUS,
-	       (const char *const[]){ "is not viable", "0000:00:1f.2", "ahci",
-				      "/sys/kernel/iommu_groups/", NULL });
+	       (const char *const[]){"is not viable", "0000:00:1f.2", "ahci",
+				     "/sys/kernel/iommu_groups/", NULL});
 	bind_pci(ICH9_SMBUS, "");
 }
 
@@ -130,10 +130,10 @@ static void test_no_driver(void)
 		return;
 	}
 	expect("no driver", "00:1f.3",
-	       (const char *const[]){ "0000:00:1f.3 is not bound to vfio-pci", "it has no driver",
-				      "driver_override", "drivers_probe", NULL });
+	       (const char *const[]){"0000:00:1f.3 is not bound to vfio-pci", "it has no driver",
+				     "driver_override", "drivers_probe", NULL});
 	expect("no such device", "0000:00:09.0",
-	       (const char *const[]){ "no PCI device 0000:00:09.0", NULL });
+	       (const char *const[]){"no PCI device 0000:00:09.0", NULL});
 }
 
 static void test_no_container_node(const char *edu)
@@ -146,8 +146,8 @@ static void test_no_container_node(const char *edu)
 		return;
 	}
 	expect("missing /dev/vfio/vfio", edu,
-	       (const char *const[]){ "/dev/vfio/vfio does not exist", "vfio modules are not loaded",
-				      "modprobe vfio-pci", NULL });
+	       (const char *const[]){"/dev/vfio/vfio does not exist", "vfio modules are not loaded",
+				     "modprobe vfio-pci", NULL});
 	if (rename(hidden, node))
 		check(false, "put /dev/vfio/vfio back: %s", strerror(errno));
 }
@@ -187,8 +187,8 @@ static void test_group_permission(const char *edu)
 	close(pfd[0]);
 	waitpid(pid, &status, 0);
 	ok = has_words(msg,
-		       (const char *const[]){ "is not accessible", "permission denied", "root",
-					      "chown", NULL },
+		       (const char *const[]){"is not accessible", "permission denied", "root",
+					     "chown", NULL},
 		       &missing);
 	check(ok, "group node not accessible as nobody: \"%s\"%s%s", msg,
 	      missing[0] ? " LACKS " : "", missing);
@@ -201,8 +201,8 @@ static void test_group_permission(const char *edu)
  */
 static void test_no_intremap(const char *edu)
 {
-	const char *const words[] = { "no interrupt remapping", "vfio_iommu_type1",
-				      "allow_unsafe_interrupts", NULL };
+	const char *const words[] = {"no interrupt remapping", "vfio_iommu_type1",
+				     "allow_unsafe_interrupts", NULL};
 	const char *missing;
 	char msg[1024];
 	int ret = try_open(edu, msg, sizeof(msg));
@@ -218,8 +218,8 @@ static void test_no_intremap(const char *edu)
 }
 
 static const struct uvfio_pci_device_id any_edu[] = {
-	{ UVFIO_PCI_DEVICE(0x1234, 0x11e8) },
-	{ 0 },
+	{UVFIO_PCI_DEVICE(0x1234, 0x11e8)},
+	{0},
 };
 
 static int never_probe(struct uvfio_pci_dev *p, const struct uvfio_pci_device_id *id)
@@ -257,9 +257,10 @@ static void test_driver_model_message(void)
 	if (ret == 0) {
 		ret = uvfio_pci_bus_register(bus, &nobody_driver);
 		ok = has_words(uvfio_last_error(),
-			       (const char *const[]){ "/nonexistent/uvfio.sock", NULL }, &missing);
-		check(ret < 0 && ok, "driver model: an unreachable vfio-user candidate is explained: %d \"%s\"", ret,
-		      uvfio_last_error());
+			       (const char *const[]){"/nonexistent/uvfio.sock", NULL}, &missing);
+		check(ret < 0 && ok,
+		      "driver model: an unreachable vfio-user candidate is explained: %d \"%s\"",
+		      ret, uvfio_last_error());
 		uvfio_pci_bus_destroy(bus);
 	}
 	uvfio_container_destroy(c);

@@ -35,10 +35,10 @@ enum obj_kind { OBJ_NONE, OBJ_CONTAINER, OBJ_GROUP, OBJ_DEVICE, OBJ_ATTR };
 
 struct obj {
 	enum obj_kind kind;
-	int group;                 /* OBJ_GROUP */
-	bool attached;             /* OBJ_GROUP: SET_CONTAINER done */
-	struct mock_device *dev;   /* OBJ_DEVICE */
-	char text[32];             /* OBJ_ATTR */
+	int group;		 /* OBJ_GROUP */
+	bool attached;		 /* OBJ_GROUP: SET_CONTAINER done */
+	struct mock_device *dev; /* OBJ_DEVICE */
+	char text[32];		 /* OBJ_ATTR */
 };
 
 static struct obj objs[MAX_FDS];
@@ -340,7 +340,8 @@ static int container_ioctl(unsigned long req, void *arg)
 		caps.r.header.next = (uint32_t)(head + offsetof(struct iommu_caps, a));
 		caps.r.nr_iovas = 2;
 		/* A second group's reserved regions can cut the ranges. */
-		caps.ranges[0].start = mock.narrow_with_two && mock.container_groups >= 2 ? 0x100000 : 0;
+		caps.ranges[0].start =
+			mock.narrow_with_two && mock.container_groups >= 2 ? 0x100000 : 0;
 		caps.ranges[0].end = 0xfedfffff;
 		caps.ranges[1].start = 0xfef00000;
 		caps.ranges[1].end = 0x7fffffffffULL;
@@ -525,13 +526,13 @@ static int region_info(struct mock_device *d, struct vfio_region_info *ri)
 	return 0;
 }
 
-static const uint32_t irq_counts[5] = { 1, 1, 0, 1, 1 };
+static const uint32_t irq_counts[5] = {1, 1, 0, 1, 1};
 
 static void raise_irq(struct mock_device *d)
 {
 	uint64_t one = 1;
-	int efd = d->irq_efd[VFIO_PCI_MSI_IRQ_INDEX] >= 0 ? d->irq_efd[VFIO_PCI_MSI_IRQ_INDEX] :
-							   d->irq_efd[VFIO_PCI_INTX_IRQ_INDEX];
+	int efd = d->irq_efd[VFIO_PCI_MSI_IRQ_INDEX] >= 0 ? d->irq_efd[VFIO_PCI_MSI_IRQ_INDEX]
+							  : d->irq_efd[VFIO_PCI_INTX_IRQ_INDEX];
 
 	if (efd >= 0)
 		(void)!write(efd, &one, sizeof(one));
@@ -545,8 +546,8 @@ static int set_irqs(struct mock_device *d, struct vfio_irq_set *s)
 
 	if (s->argsz < sizeof(*s) || s->index >= 5)
 		return -EINVAL;
-	if (s->start + s->count > irq_counts[s->index] && !(action == VFIO_IRQ_SET_ACTION_TRIGGER &&
-							    data == VFIO_IRQ_SET_DATA_NONE && !s->count))
+	if (s->start + s->count > irq_counts[s->index] &&
+	    !(action == VFIO_IRQ_SET_ACTION_TRIGGER && data == VFIO_IRQ_SET_DATA_NONE && !s->count))
 		return -EINVAL;
 	if (action == VFIO_IRQ_SET_ACTION_TRIGGER && data == VFIO_IRQ_SET_DATA_EVENTFD) {
 		int32_t fd;

@@ -40,7 +40,7 @@ struct mock_device {
 	int open_count;
 	uint32_t live, fact, status, irq_status;
 	uint8_t config[256];
-	int irq_efd[5];  /* TRIGGER eventfd per index (vector 0) */
+	int irq_efd[5]; /* TRIGGER eventfd per index (vector 0) */
 	unsigned int unmasks[5];
 };
 
@@ -52,12 +52,12 @@ struct mock_map {
 struct mock_state {
 	/* configuration */
 	bool no_container_node; /* /dev/vfio/vfio absent */
-	bool no_vfio_pci;       /* the vfio-pci driver is not loaded */
-	bool eacces_group;      /* /dev/vfio/N: permission denied */
+	bool no_vfio_pci;	/* the vfio-pci driver is not loaded */
+	bool eacces_group;	/* /dev/vfio/N: permission denied */
 	bool no_type1v2;
-	bool eperm_set_iommu;   /* no interrupt remapping */
+	bool eperm_set_iommu; /* no interrupt remapping */
 	bool no_iova_cap;
-	bool narrow_with_two;   /* two groups attached: IOVAs start at 1 MiB */
+	bool narrow_with_two; /* two groups attached: IOVAs start at 1 MiB */
 	unsigned int ndev;
 	struct mock_device dev[MOCK_MAX_DEVICES];
 	/* state */

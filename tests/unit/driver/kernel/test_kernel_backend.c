@@ -62,13 +62,13 @@ static void test_parse_bdf(void **state)
 		const char *in;
 		const char *out;
 	} good[] = {
-		{ "0000:00:03.0", "0000:00:03.0" }, { "00:03.0", "0000:00:03.0" },
-		{ "0000:1F:1f.7", "0000:1f:1f.7" }, { "10000:e1:00.1", "10000:e1:00.1" },
-		{ "3:4.5", "0000:03:04.5" },
+		{"0000:00:03.0", "0000:00:03.0"}, {"00:03.0", "0000:00:03.0"},
+		{"0000:1F:1f.7", "0000:1f:1f.7"}, {"10000:e1:00.1", "10000:e1:00.1"},
+		{"3:4.5", "0000:03:04.5"},
 	};
 	static const char *const bad[] = {
-		"", "00:03", "00:03.8", "00:20.0", "0000:000:03.0", "g0:03.0", "00:03.0x",
-		"unix:/x", "1:2:3:4.0", "000000000:00:03.0", ":00:03.0",
+		"",	    "00:03",   "00:03.8",   "00:20.0",		 "0000:000:03.0", "g0:03.0",
+		"00:03.0x", "unix:/x", "1:2:3:4.0", "000000000:00:03.0", ":00:03.0",
 	};
 	char out[UVFIO_KERNEL_BDF_MAX];
 	size_t i;
@@ -104,8 +104,8 @@ static void put_range_cap(struct info_buf *ib, uint32_t off, uint32_t next, uint
 
 static void test_parse_iommu_info(void **state)
 {
-	static const struct vfio_iova_range r2[2] = { { 0, 0xfedfffff },
-						      { 0xfef00000, 0x7fffffffffULL } };
+	static const struct vfio_iova_range r2[2] = {{0, 0xfedfffff},
+						     {0xfef00000, 0x7fffffffffULL}};
 	struct uvfio_kernel_iommu_info info;
 	struct vfio_iommu_type1_info_dma_avail *a;
 	struct info_buf ib;
@@ -151,7 +151,7 @@ static void test_parse_iommu_info(void **state)
 	assert_int_equal(uvfio_kernel_parse_iommu_info(&ib, 84, &info), -EPROTO);
 	/* start > end. */
 	{
-		struct vfio_iova_range bad[1] = { { 0x2000, 0x1000 } };
+		struct vfio_iova_range bad[1] = {{0x2000, 0x1000}};
 
 		put_range_cap(&ib, 24, 0, 1, bad, 1);
 		assert_int_equal(uvfio_kernel_parse_iommu_info(&ib, sizeof(ib), &info), -EPROTO);
@@ -189,7 +189,7 @@ static void test_open_edu(void **state)
 	/* The feature line names what this kernel lacks. */
 	assert_non_null(strstr(logbuf, "iommufd (/dev/iommu): not supported by this kernel"));
 	assert_non_null(strstr(logbuf, "VFIO cdev (/dev/vfio/devices/vfio0): not supported by this "
-					"kernel"));
+				       "kernel"));
 
 	/* BAR0 info needs two GET_REGION_INFO calls (the sparse cap). */
 	assert_int_equal(uvfio_region_get_info(d, VFIO_PCI_BAR0_REGION_INDEX, &ri), 0);
@@ -431,48 +431,51 @@ static void test_messages(void **state)
 	mock_add("0000:00:1f.0", 7, "lpc_ich", 0x8086, 0x2918, 0x060100);
 	mock_add("0000:00:1f.3", 7, "vfio-pci", 0x8086, 0x2930, 0x0c0500);
 
-	expect_open_error(c, "0000:00:05.0", -ENODEV,
-			  (const char *const[]){ "not bound to vfio-pci", "bound to nvme",
-						 "echo vfio-pci > /sys/bus/pci/devices/0000:00:05.0/driver_override",
-						 "echo 0000:00:05.0 > /sys/bus/pci/devices/0000:00:05.0/driver/unbind",
-						 "echo 0000:00:05.0 > /sys/bus/pci/drivers_probe", NULL });
+	expect_open_error(
+		c, "0000:00:05.0", -ENODEV,
+		(const char *const[]){
+			"not bound to vfio-pci", "bound to nvme",
+			"echo vfio-pci > /sys/bus/pci/devices/0000:00:05.0/driver_override",
+			"echo 0000:00:05.0 > /sys/bus/pci/devices/0000:00:05.0/driver/unbind",
+			"echo 0000:00:05.0 > /sys/bus/pci/drivers_probe", NULL});
 	expect_open_error(c, "00:06.0", -ENODEV,
-			  (const char *const[]){ "not bound to vfio-pci", "has no driver",
-						 "driver_override", "drivers_probe", NULL });
+			  (const char *const[]){"not bound to vfio-pci", "has no driver",
+						"driver_override", "drivers_probe", NULL});
 	assert_null(strstr(uvfio_last_error(), "modprobe"));
 	/* No vfio-pci driver at all: load it first. */
 	mock.no_vfio_pci = true;
-	expect_open_error(c, "00:06.0", -ENODEV,
-			  (const char *const[]){ "has no driver",
-						 "the vfio-pci module is not loaded: modprobe vfio-pci",
-						 "driver_override", NULL });
+	expect_open_error(
+		c, "00:06.0", -ENODEV,
+		(const char *const[]){"has no driver",
+				      "the vfio-pci module is not loaded: modprobe vfio-pci",
+				      "driver_override", NULL});
 	mock.no_vfio_pci = false;
-	expect_open_error(c, "0000:00:07.0", -ENODEV,
-			  (const char *const[]){ "no IOMMU group", "iommu_group", "intel_iommu=on",
-						 NULL });
+	expect_open_error(
+		c, "0000:00:07.0", -ENODEV,
+		(const char *const[]){"no IOMMU group", "iommu_group", "intel_iommu=on", NULL});
 	expect_open_error(c, "0000:00:1f.3", -EBUSY,
-			  (const char *const[]){ "IOMMU group 7 is not viable", "0000:00:1f.0",
-						 "lpc_ich", "/sys/kernel/iommu_groups/7/devices",
-						 NULL });
+			  (const char *const[]){"IOMMU group 7 is not viable", "0000:00:1f.0",
+						"lpc_ich", "/sys/kernel/iommu_groups/7/devices",
+						NULL});
 	expect_open_error(c, "0000:00:09.0", -ENODEV,
-			  (const char *const[]){ "no PCI device 0000:00:09.0", NULL });
+			  (const char *const[]){"no PCI device 0000:00:09.0", NULL});
 
 	mock.no_container_node = true;
-	expect_open_error(c, "0000:00:03.0", -ENOENT,
-			  (const char *const[]){ "/dev/vfio/vfio does not exist",
-						 "modprobe vfio-pci", NULL });
+	expect_open_error(
+		c, "0000:00:03.0", -ENOENT,
+		(const char *const[]){"/dev/vfio/vfio does not exist", "modprobe vfio-pci", NULL});
 	mock.no_container_node = false;
 
 	mock.eacces_group = true;
 	expect_open_error(c, "0000:00:03.0", -EACCES,
-			  (const char *const[]){ "/dev/vfio/1 is not accessible", "chown", "chmod",
-						 "root", NULL });
+			  (const char *const[]){"/dev/vfio/1 is not accessible", "chown", "chmod",
+						"root", NULL});
 	mock.eacces_group = false;
 
 	mock.eperm_set_iommu = true;
 	expect_open_error(c, "0000:00:03.0", -EPERM,
-			  (const char *const[]){ "interrupt remapping", "vfio_iommu_type1",
-						 "allow_unsafe_interrupts", NULL });
+			  (const char *const[]){"interrupt remapping", "vfio_iommu_type1",
+						"allow_unsafe_interrupts", NULL});
 	mock.eperm_set_iommu = false;
 
 	/* Nothing left open by any of them. */
@@ -534,7 +537,7 @@ static int scenario(struct uvfio_container *c, struct uvfio_device **dp, struct 
 	ret = uvfio_dma_alloc(c, 8192, 0, b2);
 	if (ret)
 		return ret;
-	ret = uvfio_region_write(*dp, VFIO_PCI_BAR0_REGION_INDEX, 0x60, &(uint32_t){ 1 }, 4);
+	ret = uvfio_region_write(*dp, VFIO_PCI_BAR0_REGION_INDEX, 0x60, &(uint32_t){1}, 4);
 	if (ret)
 		return ret;
 	return uvfio_irq_disable(*dp, VFIO_PCI_MSI_IRQ_INDEX);
@@ -582,11 +585,12 @@ static void run_injection(unsigned int kinds, const char *what)
 		uvfio_container_destroy(c);
 		close(efd);
 		if (mock_count_fds() != fds || mock_count_bar_maps() != maps)
-			fail_msg("%s call %u failing leaked: fds %d -> %d, BAR maps %d -> %d", what, n,
-				 fds, mock_count_fds(), maps, mock_count_bar_maps());
+			fail_msg("%s call %u failing leaked: fds %d -> %d, BAR maps %d -> %d", what,
+				 n, fds, mock_count_fds(), maps, mock_count_bar_maps());
 		for (g = 0; g < (int)mock.ndev; g++)
 			if (mock.dev[g].open_count)
-				fail_msg("%s call %u failing left %s open", what, n, mock.dev[g].bdf);
+				fail_msg("%s call %u failing left %s open", what, n,
+					 mock.dev[g].bdf);
 		assert_int_equal(mock.container_groups, 0);
 		if (!mock.injected) {
 			/* Past the last call: the sweep is complete. */

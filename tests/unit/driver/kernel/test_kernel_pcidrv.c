@@ -40,14 +40,17 @@ static int teardown(void **state)
 static void test_match_id(void **state)
 {
 	static const struct uvfio_pci_device_id table[] = {
-		{ UVFIO_PCI_DEVICE(0x1234, 0x11e8), .driver_data = 1 },
-		{ .vendor = 0x1b36, .device = 0x0010, .subvendor = 0x1af4,
-		  .subdevice = UVFIO_PCI_ANY_ID, .driver_data = 2 },
+		{UVFIO_PCI_DEVICE(0x1234, 0x11e8), .driver_data = 1},
+		{.vendor = 0x1b36,
+		 .device = 0x0010,
+		 .subvendor = 0x1af4,
+		 .subdevice = UVFIO_PCI_ANY_ID,
+		 .driver_data = 2},
 		/* NVMe by class: 01:08:02 (PCI Code and ID Assignment r1.11 §1.2). */
-		{ UVFIO_PCI_DEVICE_CLASS(0x010802, 0xffffff), .driver_data = 3 },
-		{ UVFIO_PCI_DEVICE_CLASS(0x0c0000, 0xff0000), .driver_data = 4 },
-		{ UVFIO_PCI_DEVICE(0x1234, UVFIO_PCI_ANY_ID), .driver_data = 5 },
-		{ 0 },
+		{UVFIO_PCI_DEVICE_CLASS(0x010802, 0xffffff), .driver_data = 3},
+		{UVFIO_PCI_DEVICE_CLASS(0x0c0000, 0xff0000), .driver_data = 4},
+		{UVFIO_PCI_DEVICE(0x1234, UVFIO_PCI_ANY_ID), .driver_data = 5},
+		{0},
 	};
 	const struct uvfio_pci_device_id *id;
 
@@ -102,8 +105,9 @@ static int t_probe(struct uvfio_pci_dev *p, const struct uvfio_pci_device_id *id
 	if (plog.fail_with) {
 		/* Leave things behind for the rollback to clean. */
 		if (p->loop)
-			assert_int_equal(uvfio_loop_add_irqs(p->loop, p->dev, VFIO_PCI_MSI_IRQ_INDEX, 1,
-							     0, (uvfio_loop_irq_fn)abort, NULL),
+			assert_int_equal(uvfio_loop_add_irqs(p->loop, p->dev,
+							     VFIO_PCI_MSI_IRQ_INDEX, 1, 0,
+							     (uvfio_loop_irq_fn)abort, NULL),
 					 0);
 		uvfio_set_error("edu-test: refusing the device");
 		return plog.fail_with;
@@ -119,8 +123,8 @@ static void t_remove(struct uvfio_pci_dev *p)
 }
 
 static const struct uvfio_pci_device_id edu_ids[] = {
-	{ UVFIO_PCI_DEVICE(0x1234, 0x11e8), .driver_data = 42 },
-	{ 0 },
+	{UVFIO_PCI_DEVICE(0x1234, 0x11e8), .driver_data = 42},
+	{0},
 };
 
 static const struct uvfio_pci_driver edu_drv = {
@@ -336,7 +340,7 @@ static void on_fd(void *opaque, int fd, uint32_t events)
 static void test_loop(void **state)
 {
 	struct uvfio_container *c = new_container();
-	struct irq_log lg = { 0 };
+	struct irq_log lg = {0};
 	struct uvfio_device *d;
 	struct uvfio_loop *l;
 	int fds = mock_count_fds();
