@@ -297,8 +297,9 @@ unsigned int uvfio_kernel_features(const char *bdf, char *text, size_t len);
  * or bind its own eventfds with uvfio_irq_enable().
  *
  * Threading: one thread runs the loop and makes every call on it; callbacks
- * run on that thread and may call any uvfio_loop_* function, including ones
- * removing the entry being served (freed after the callback returns).
+ * run on that thread and may call any uvfio_loop_* function but
+ * uvfio_loop_destroy(), including ones removing the entry being served
+ * (freed after the callback returns).
  * ===========================================================================
  */
 struct uvfio_loop;
