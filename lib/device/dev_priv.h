@@ -91,7 +91,9 @@ struct dev_region {
  * @intx_virq_disabled: COMMAND.INTX_DISABLE (vfio-pci's virq_disabled).
  * @msi_count, @msix_count: vectors the capabilities offer.
  * @msi_fds, @msix_fds: per-vector trigger eventfds.
- * @nctx: vectors enabled by the SET_IRQS that enabled MSI/MSI-X (num_ctx).
+ * @nctx: vectors allocated (vfio-pci's num_ctx): start + count of the
+ *        SET_IRQS that enabled MSI/MSI-X, grown when a later one binds
+ *        eventfds past it (dynamic MSI-X, linux-vfio.md §4.2).
  * @err_fd: ERR eventfd.
  * @req_fd: REQ eventfd, under @req_lock (uvfio_dev_req_trigger() may run
  *          on any thread).

@@ -102,15 +102,18 @@ int dev_irq_info(const struct uvfio_dev *dev, unsigned int index, uint32_t *flag
 	/*
 	 * vfio-pci's VFIO_DEVICE_GET_IRQ_INFO: ERR exists only on PCIe
 	 * (-EINVAL otherwise); EVENTFD always; INTx MASKABLE|AUTOMASKED;
-	 * every other index NORESIZE (we have no dynamic MSI-X), which on real
-	 * hardware reads ERR = REQ = MSI = 0x9 (EVENTFD|NORESIZE).
+	 * every other index NORESIZE except MSI-X, which is resizable because
+	 * we behave as vfio-pci with dynamic MSI-X (has_dyn_msix, Linux 6.5+,
+	 * linux-vfio.md §4.2): vectors may be bound one at a time while the
+	 * index is on.  On such hardware ERR = REQ = MSI = 0x9
+	 * (EVENTFD|NORESIZE) and MSI-X = 0x1; libvfio-user reports 0x1 for all.
 	 */
 	if (index >= VFIO_PCI_NUM_IRQS || (index == VFIO_PCI_ERR_IRQ_INDEX && !dev->has_pcie))
 		return -EINVAL;
 	*flags = VFIO_IRQ_INFO_EVENTFD;
 	if (index == VFIO_PCI_INTX_IRQ_INDEX)
 		*flags |= VFIO_IRQ_INFO_MASKABLE | VFIO_IRQ_INFO_AUTOMASKED;
-	else
+	else if (index != VFIO_PCI_MSIX_IRQ_INDEX)
 		*flags |= VFIO_IRQ_INFO_NORESIZE;
 	*count = dev_irq_count(dev, index);
 	return 0;
@@ -337,6 +340,18 @@ static bool vec_pending(struct uvfio_dev *dev, bool msix, unsigned int v)
 		    : uvfio_pcicfg_msi_pending(dev->cfg, v);
 }
 
+/* Set or clear the Mask Bit of MSI-X vectors [@from, @to) (PCI 3.0 §6.8.2.9). */
+static void msix_hw_mask(struct uvfio_dev *dev, unsigned int from, unsigned int to, bool masked)
+{
+	uint32_t vc = masked ? PCI_MSIX_ENTRY_CTRL_MASKBIT : 0;
+	unsigned int v;
+
+	for (v = from; v < to && v < dev->irq.msix_count; v++)
+		uvfio_pcicfg_msix_table_write(dev->cfg,
+					      v * PCI_MSIX_ENTRY_SIZE + PCI_MSIX_ENTRY_VECTOR_CTRL,
+					      &vc, sizeof(vc));
+}
+
 /*
  * What the kernel's MSI-X set-up does to the function when vfio-pci enables
  * or disables the index (pci_alloc_irq_vectors / pci_free_irq_vectors):
@@ -349,9 +364,7 @@ static bool vec_pending(struct uvfio_dev *dev, bool msix, unsigned int v)
 static void msix_hw_enable(struct uvfio_dev *dev, bool on)
 {
 	unsigned int off = dev->msix_cap_off + PCI_MSIX_FLAGS;
-	uint32_t vc = on ? 0 : PCI_MSIX_ENTRY_CTRL_MASKBIT;
 	uint16_t ctrl = 0;
-	unsigned int v;
 
 	if (!dev->has_msix || !dev->cfg)
 		return;
@@ -362,10 +375,7 @@ static void msix_hw_enable(struct uvfio_dev *dev, bool on)
 			ctrl &= (uint16_t)~PCI_MSIX_FLAGS_ENABLE;
 		uvfio_pcicfg_write(dev->cfg, off, &ctrl, sizeof(ctrl));
 	}
-	for (v = 0; v < dev->irq.nctx && v < dev->irq.msix_count; v++)
-		uvfio_pcicfg_msix_table_write(dev->cfg,
-					      v * PCI_MSIX_ENTRY_SIZE + PCI_MSIX_ENTRY_VECTOR_CTRL,
-					      &vc, sizeof(vc));
+	msix_hw_mask(dev, 0, dev->irq.nctx, !on);
 	/* Our own writes: nothing pending to re-check beyond what follows. */
 	dev->ev_recheck_vectors = false;
 }
@@ -407,7 +417,25 @@ void dev_irq_recheck_vectors(struct uvfio_dev *dev)
 	}
 }
 
-/* vfio_pci_set_msi_trigger(). */
+/*
+ * vfio_pci_set_msi_trigger(), with the semantics of vfio-pci on a platform
+ * with dynamic MSI-X (linux-vfio.md §4.2), for MSI as well as MSI-X.
+ *
+ * The first TRIGGER|EVENTFD enables the index with start + count vectors
+ * (vfio_msi_enable).  While the index is on, a TRIGGER|EVENTFD (re)binds or
+ * unbinds any vectors within the index's count (vfio_msi_set_block); binding
+ * a vector past those enabled allocates it (vfio_msi_alloc_irq ->
+ * pci_msix_alloc_irq_at), and an unbound vector stays allocated until the
+ * index is disabled.  A kernel without dynamic MSI-X, and the kernel for
+ * MSI, would answer EINVAL for vectors past the first enable; we do not,
+ * because QEMU 10.1 never sends the whole range first (contract §5.7): it
+ * sends the eventfds in chunks of at most our max_msg_fds, start and count
+ * per chunk, so the first chunk is all the "enable" ever sees.
+ *
+ * DATA_EVENTFD with no fds de-assigns the @count vectors (contract §5.7:
+ * QEMU sends a run of -1 slots that way), the kernel's fd -1; with fds
+ * there is one per vector (checked by dev_set_irqs()).
+ */
 static int msi_trigger(struct uvfio_dev *dev, unsigned int index, unsigned int start,
 		       unsigned int count, uint32_t flags, const uint8_t *data, int *fds,
 		       unsigned int nfds)
@@ -425,25 +453,36 @@ static int msi_trigger(struct uvfio_dev *dev, unsigned int index, unsigned int s
 	if (!(is_index || irq->mode < 0))
 		return -EINVAL;
 	if (flags & VFIO_IRQ_SET_DATA_EVENTFD) {
+		/* [start, start + count) is within the index's count (dev_set_irqs). */
 		if (!is_index) {
 			/* vfio_msi_enable(nvec = start + count); 0 vectors fails. */
 			if (!count)
 				return -EINVAL;
 			irq->mode = (int)index;
 			irq->nctx = start + count;
-		}
-		/* vfio_msi_set_block(): only vectors the enable allocated. */
-		if (start >= irq->nctx || count > irq->nctx - start) {
-			if (!is_index)
-				msi_disable(dev);
-			return -EINVAL;
+			if (msix)
+				msix_hw_enable(dev, true);
+		} else if (nfds && start + count > irq->nctx) {
+			/*
+			 * Binding past the allocated vectors allocates them, and
+			 * the MSI-X core leaves them unmasked as at enable.  We
+			 * keep the allocation a prefix, [0, nctx): where the
+			 * kernel allocates only the vectors bound, we also
+			 * allocate (unmask) any unbound ones below them, as an
+			 * enable of start + count vectors would have.  Only the
+			 * Mask Bits of never-bound vectors differ, and QEMU does
+			 * not read them (it emulates the table).  De-assigning
+			 * (no fds) allocates nothing: vfio_msi_set_vector_signal()
+			 * returns early for fd < 0 without a context.
+			 */
+			if (msix)
+				msix_hw_mask(dev, irq->nctx, start + count, false);
+			irq->nctx = start + count;
 		}
 		for (i = 0; i < count; i++) {
 			close_fd(&vfds[start + i]);
 			vfds[start + i] = take_fd(fds, nfds, i);
 		}
-		if (!is_index && msix)
-			msix_hw_enable(dev, true);
 		dev_irq_recheck_vectors(dev);
 		return 0;
 	}
