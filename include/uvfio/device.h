@@ -203,10 +203,22 @@ int uvfio_dev_add_cap_dsn(struct uvfio_dev *dev, uint64_t serial);
  */
 
 /**
- * uvfio_dev_irq_mode() - the enabled interrupt type.
+ * uvfio_dev_irq_mode() - the interrupt type the client enabled.
+ * @dev: the device.
+ *
+ * The mode follows the client's SET_IRQS only, as vfio-pci's irq_type: the
+ * first TRIGGER|EVENTFD on INTx, MSI or MSI-X enables that index (one at a
+ * time) and TRIGGER|DATA_NONE with count 0 disables it; a disconnect
+ * disables it too.  Config-space writes do not change it.  On SET_IRQS the
+ * library programs the function as the kernel programs hardware: enabling
+ * MSI-X sets MSI-X Enable in the capability and clears the Mask Bit of the
+ * allocated vectors, disabling it undoes both (vfio-pci leaves the MSI-X
+ * capability unvirtualised).  The MSI capability is virtualised, as in
+ * vfio-pci: its Enable bit is whatever the client wrote, independent of the
+ * mode.  Device thread only.
+ *
  * Return: VFIO_PCI_INTX_IRQ_INDEX, VFIO_PCI_MSI_IRQ_INDEX or
- * VFIO_PCI_MSIX_IRQ_INDEX by the client's SET_IRQS (and, for MSI/MSI-X,
- * the config-space enable bit), or -ENODEV if none is enabled.
+ * VFIO_PCI_MSIX_IRQ_INDEX, or -ENODEV if none is enabled (or @dev is NULL).
  */
 int uvfio_dev_irq_mode(const struct uvfio_dev *dev);
 
