@@ -99,9 +99,23 @@ struct uvfio_dev_pci_id {
 #define UVFIO_DEV_NO_RESET (1u << 1) /* do not report VFIO_DEVICE_FLAGS_RESET */
 
 /**
- * struct uvfio_dev_limits - per-client limits, reported in negotiation.
- * Zero fields keep the defaults (65535 maps, 64 GiB mapped, 16 fds,
- * 1 MiB transfers).
+ * struct uvfio_dev_limits - per-client limits (DESIGN.md "Security").
+ * @max_dma_maps: DMA_MAP windows at once.  Default 65535 (type1's
+ *   dma_entry_limit), at most 65535 (QEMU 10.1's ceiling).  Reported as
+ *   "max_dma_maps"; one more map is refused with ENOSPC, as type1 does.
+ * @max_dma_bytes: bytes mapped at once, over all windows.  Default 64 GiB,
+ *   no ceiling.  The protocol has no key for it, so it is not reported;
+ *   a map past it is refused with ENOSPC (our analogue of the kernel's
+ *   locked-memory limit, linux-vfio.md §3.5).
+ * @max_msg_fds: fds the client may attach to one message.  Default and
+ *   ceiling 16 (QEMU 10.1 refuses more).  Reported as "max_msg_fds"; a
+ *   message with more is refused with EINVAL and its fds closed.
+ * @max_data_xfer_size: largest count of a REGION_READ/WRITE (and of the
+ *   receive buffer).  Default 1 MiB (the spec's default), between 4096 (a
+ *   whole PCIe config space) and 64 MiB (QEMU's ceiling).  Reported as
+ *   "max_data_xfer_size"; a larger count is refused with E2BIG.
+ *
+ * Zero fields take the defaults.  The limits apply to each client anew.
  */
 struct uvfio_dev_limits {
 	uint32_t max_dma_maps;
@@ -136,6 +150,18 @@ void *uvfio_dev_priv(const struct uvfio_dev *dev);
  */
 void uvfio_dev_set_log(struct uvfio_dev *dev,
 		       void (*fn)(void *opaque, int level, const char *msg), void *opaque);
+/**
+ * uvfio_dev_set_limits() - set the per-client limits (struct uvfio_dev_limits).
+ * @dev: the device; not while a client is connected.
+ * @limits: the limits; zero fields take the defaults: 65535 maps, 64 GiB
+ *   mapped, 16 fds per message, 1 MiB transfers.  Without a call the
+ *   defaults apply.
+ *
+ * max_dma_maps, max_msg_fds and max_data_xfer_size are reported in the
+ * VERSION reply (with "pgsizes" 4096); max_dma_bytes has no protocol key.
+ * Return: 0; -EINVAL (NULL, more than 65535 maps or 16 fds, a transfer size
+ * above 64 MiB or below 4096); -EBUSY while a client is connected.
+ */
 int uvfio_dev_set_limits(struct uvfio_dev *dev, const struct uvfio_dev_limits *limits);
 
 /*

@@ -268,14 +268,10 @@ void uvfio_dev_set_log(struct uvfio_dev *dev, void (*fn)(void *opaque, int level
 	dev->log_opaque = opaque;
 }
 
-/**
- * uvfio_dev_set_limits() - per-client limits, reported in negotiation.
- * @dev: the device; not while a client is connected.
- * @limits: zero fields keep the defaults (device.h).
- *
- * Return: 0; -EINVAL (NULL, more than 65535 maps or 16 fds, a transfer size
- * above 64 MiB or below 4096 - a whole PCIe config space must fit in one
- * REGION_READ); -EBUSY while a client is connected.
+/*
+ * uvfio_dev_set_limits() - kernel-doc in device.h.  The defaults are the
+ * DEV_DEFAULT_* of dev_priv.h; the floor of 4096 for transfers is so that a
+ * whole PCIe config space fits in one REGION_READ (contract §4, step 4).
  */
 int uvfio_dev_set_limits(struct uvfio_dev *dev, const struct uvfio_dev_limits *limits)
 {
