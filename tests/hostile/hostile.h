@@ -25,6 +25,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include <linux/pci_regs.h>
+
 #include "proto/proto.h"
 
 #define HOSTILE_NINST 2
