@@ -185,9 +185,10 @@ static void print_latency_irq(struct uvfio_lspci_ctx *x, uint16_t cmd)
 			fprintf(x->out, ", Cache Line Size: %d bytes", cache_line * 4);
 		fputc('\n', x->out);
 	}
+	/* PCI LB 3.0 §6.2.4: pins 1-4 are INTA#-INTD#; the rest are reserved. */
 	if (pin || irq)
-		fprintf(x->out, "\tInterrupt: pin %c routed to IRQ %d\n", pin ? 'A' + pin - 1 : '?',
-			irq);
+		fprintf(x->out, "\tInterrupt: pin %c routed to IRQ %d\n",
+			pin >= 1 && pin <= 4 ? 'A' + pin - 1 : '?', irq);
 }
 
 /* " [size=16K]": the largest unit that divides the size, as lspci prints it. */

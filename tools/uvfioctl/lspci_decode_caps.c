@@ -392,16 +392,17 @@ static void walk_std(struct uvfio_lspci_ctx *x)
 		pos = uvfio_pci_cap_next(x->cfg, x->len, pos, &guard);
 		if (pos == 0)
 			return;
-		if (pos == -ELOOP) {
-			fputs("\tCapabilities: <chain looped>\n", x->out);
-			return;
-		}
 		if (pos < 0) {
-			/* A pointer into the header or past the buffer. */
-			unsigned int bad = lspci_get8(x, prev ? (unsigned int)prev + PCI_CAP_LIST_NEXT
-							      : PCI_CAPABILITY_LIST) & ~3u;
+			unsigned int next = lspci_get8(x, prev ? (unsigned int)prev + PCI_CAP_LIST_NEXT
+							       : PCI_CAPABILITY_LIST) & ~3u;
 
-			fprintf(x->out, "\tCapabilities: [%02x] <chain broken>\n", bad);
+			/*
+			 * -ELOOP: 48 capabilities fill every dword of 0x40-0xff, so
+			 * the 49th pointer goes back to one of them; else a pointer
+			 * into the header or past the buffer.
+			 */
+			fprintf(x->out, "\tCapabilities: [%02x] %s\n", next,
+				pos == -ELOOP ? "<chain looped>" : "<chain broken>");
 			return;
 		}
 		fprintf(x->out, "\tCapabilities: [%02x] ", pos);
