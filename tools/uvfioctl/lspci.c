@@ -138,11 +138,11 @@ static int show_dump(const char *path, const struct uvfio_lspci_opts *o)
 int uvfioctl_lspci_main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "slot", required_argument, NULL, 's' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		{"slot", required_argument, NULL, 's'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
 	};
-	struct uvfio_lspci_opts o = { 0 };
+	struct uvfio_lspci_opts o = {0};
 	struct uvfio_container *c;
 	const char *slot = NULL;
 	const char *file = NULL;

@@ -194,7 +194,7 @@ static void print_latency_irq(struct uvfio_lspci_ctx *x, uint16_t cmd)
 /* " [size=16K]": the largest unit that divides the size, as lspci prints it. */
 static void print_size(FILE *out, uint64_t size)
 {
-	static const char *const unit[] = { "", "K", "M", "G", "T" };
+	static const char *const unit[] = {"", "K", "M", "G", "T"};
 	unsigned int u = 0;
 
 	if (!size)
@@ -267,10 +267,10 @@ static void print_bars(struct uvfio_lspci_ctx *x, unsigned int nr, uint16_t cmd)
 		else
 			fputs("<unassigned>", x->out);
 		fprintf(x->out, " (%s, %sprefetchable)",
-			type == PCI_BASE_ADDRESS_MEM_TYPE_32	 ? "32-bit"
+			type == PCI_BASE_ADDRESS_MEM_TYPE_32   ? "32-bit"
 			: type == PCI_BASE_ADDRESS_MEM_TYPE_64 ? "64-bit"
 			: type == PCI_BASE_ADDRESS_MEM_TYPE_1M ? "low-1M"
-								 : "type 3",
+							       : "type 3",
 			(flg & PCI_BASE_ADDRESS_MEM_PREFETCH) ? "" : "non-");
 		if (!(cmd & PCI_COMMAND_MEMORY))
 			fputs(" [disabled]", x->out);
@@ -374,7 +374,7 @@ int uvfio_lspci_decode(FILE *out, const char *slot, const uint8_t *cfg, size_t l
 
 void uvfio_lspci_hexdump(FILE *out, const uint8_t *cfg, size_t len, int hex)
 {
-	size_t n = hex >= 4 ? PCI_CFG_SPACE_EXP_SIZE
+	size_t n = hex >= 4   ? PCI_CFG_SPACE_EXP_SIZE
 		   : hex >= 3 ? PCI_CFG_SPACE_SIZE
 			      : PCI_STD_HEADER_SIZEOF;
 
@@ -458,7 +458,7 @@ int uvfio_lspci_read_dump(FILE *in, char *slot, size_t slot_len, uint8_t *cfg, s
 	if (!have_dev)
 		return 0;
 	*len = hi <= PCI_STD_HEADER_SIZEOF ? PCI_STD_HEADER_SIZEOF
-	       : hi <= PCI_CFG_SPACE_SIZE   ? PCI_CFG_SPACE_SIZE
-					    : PCI_CFG_SPACE_EXP_SIZE;
+	       : hi <= PCI_CFG_SPACE_SIZE  ? PCI_CFG_SPACE_SIZE
+					   : PCI_CFG_SPACE_EXP_SIZE;
 	return 1;
 }

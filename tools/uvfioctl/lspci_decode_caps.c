@@ -45,7 +45,7 @@ static void print_flag_list(FILE *out, uint32_t v, const struct flag_name *names
 static void cap_pm(struct uvfio_lspci_ctx *x, unsigned int pos)
 {
 	/* PCI PM 1.2 §3.2.3: Aux_Current encodings. */
-	static const int aux_ma[] = { 0, 55, 100, 160, 220, 270, 320, 375 };
+	static const int aux_ma[] = {0, 55, 100, 160, 220, 270, 320, 375};
 	uint16_t pmc = lspci_get16(x, pos + PCI_PM_PMC);
 	uint16_t ctl;
 	uint8_t bse;
@@ -147,14 +147,15 @@ static bool pcie_is_endpoint(int type)
 static void pcie_devcap(struct uvfio_lspci_ctx *x, int type, uint32_t cap)
 {
 	/* PCIe r4.0 §7.5.3.3: acceptable L0s and L1 latencies. */
-	static const char *const l0s[] = { "<64ns", "<128ns", "<256ns", "<512ns",
-					   "<1us",  "<2us",   "<4us",   "unlimited" };
-	static const char *const l1[] = { "<1us",  "<2us",  "<4us",  "<8us",
-					  "<16us", "<32us", "<64us", "unlimited" };
+	static const char *const l0s[] = {"<64ns", "<128ns", "<256ns", "<512ns",
+					  "<1us",  "<2us",   "<4us",   "unlimited"};
+	static const char *const l1[] = {"<1us",  "<2us",  "<4us",  "<8us",
+					 "<16us", "<32us", "<64us", "unlimited"};
 	/* Slot Power Limit Scale: 1.0x, 0.1x, 0.01x, 0.001x. */
-	static const double scale[] = { 1.0, 0.1, 0.01, 0.001 };
+	static const double scale[] = {1.0, 0.1, 0.01, 0.001};
 
-	fprintf(x->out, "\t\tDevCap:\tMaxPayload %d bytes, PhantFunc %d", 128 << (cap & PCI_EXP_DEVCAP_PAYLOAD),
+	fprintf(x->out, "\t\tDevCap:\tMaxPayload %d bytes, PhantFunc %d",
+		128 << (cap & PCI_EXP_DEVCAP_PAYLOAD),
 		(1 << ((cap & PCI_EXP_DEVCAP_PHANTOM) >> 3)) - 1);
 	if (type == PCI_EXP_TYPE_ENDPOINT || type == PCI_EXP_TYPE_LEG_END)
 		fprintf(x->out, ", Latency L0s %s, L1 %s", l0s[(cap & PCI_EXP_DEVCAP_L0S) >> 6],
@@ -255,18 +256,18 @@ static void cap_null(struct uvfio_lspci_ctx *x, unsigned int pos)
  * has; a root port's root registers are not decoded.
  */
 static const struct flag_name aer_unc[] = {
-	{ PCI_ERR_UNC_DLP, "DLP" },	     { PCI_ERR_UNC_SURPDN, "SDES" },
-	{ PCI_ERR_UNC_POISON_TLP, "TLP" },   { PCI_ERR_UNC_FCP, "FCP" },
-	{ PCI_ERR_UNC_COMP_TIME, "CmpltTO" }, { PCI_ERR_UNC_COMP_ABORT, "CmpltAbrt" },
-	{ PCI_ERR_UNC_UNX_COMP, "UnxCmplt" }, { PCI_ERR_UNC_RX_OVER, "RxOF" },
-	{ PCI_ERR_UNC_MALF_TLP, "MalfTLP" },  { PCI_ERR_UNC_ECRC, "ECRC" },
-	{ PCI_ERR_UNC_UNSUP, "UnsupReq" },    { PCI_ERR_UNC_ACSV, "ACSViol" },
+	{PCI_ERR_UNC_DLP, "DLP"},	    {PCI_ERR_UNC_SURPDN, "SDES"},
+	{PCI_ERR_UNC_POISON_TLP, "TLP"},    {PCI_ERR_UNC_FCP, "FCP"},
+	{PCI_ERR_UNC_COMP_TIME, "CmpltTO"}, {PCI_ERR_UNC_COMP_ABORT, "CmpltAbrt"},
+	{PCI_ERR_UNC_UNX_COMP, "UnxCmplt"}, {PCI_ERR_UNC_RX_OVER, "RxOF"},
+	{PCI_ERR_UNC_MALF_TLP, "MalfTLP"},  {PCI_ERR_UNC_ECRC, "ECRC"},
+	{PCI_ERR_UNC_UNSUP, "UnsupReq"},    {PCI_ERR_UNC_ACSV, "ACSViol"},
 };
 
 static const struct flag_name aer_cor[] = {
-	{ PCI_ERR_COR_RCVR, "RxErr" },	     { PCI_ERR_COR_BAD_TLP, "BadTLP" },
-	{ PCI_ERR_COR_BAD_DLLP, "BadDLLP" }, { PCI_ERR_COR_REP_ROLL, "Rollover" },
-	{ PCI_ERR_COR_REP_TIMER, "Timeout" }, { PCI_ERR_COR_ADV_NFAT, "AdvNonFatalErr" },
+	{PCI_ERR_COR_RCVR, "RxErr"},	    {PCI_ERR_COR_BAD_TLP, "BadTLP"},
+	{PCI_ERR_COR_BAD_DLLP, "BadDLLP"},  {PCI_ERR_COR_REP_ROLL, "Rollover"},
+	{PCI_ERR_COR_REP_TIMER, "Timeout"}, {PCI_ERR_COR_ADV_NFAT, "AdvNonFatalErr"},
 };
 
 #define NFLAGS(a) (sizeof(a) / sizeof((a)[0]))
@@ -286,11 +287,9 @@ static void ext_aer(struct uvfio_lspci_ctx *x, unsigned int pos)
 	fputs("Advanced Error Reporting\n", x->out);
 	if (x->o->verbose < 2)
 		return;
-	aer_flags(x, "UESta", lspci_get32(x, pos + PCI_ERR_UNCOR_STATUS), aer_unc,
-		  NFLAGS(aer_unc));
+	aer_flags(x, "UESta", lspci_get32(x, pos + PCI_ERR_UNCOR_STATUS), aer_unc, NFLAGS(aer_unc));
 	aer_flags(x, "UEMsk", lspci_get32(x, pos + PCI_ERR_UNCOR_MASK), aer_unc, NFLAGS(aer_unc));
-	aer_flags(x, "UESvrt", lspci_get32(x, pos + PCI_ERR_UNCOR_SEVER), aer_unc,
-		  NFLAGS(aer_unc));
+	aer_flags(x, "UESvrt", lspci_get32(x, pos + PCI_ERR_UNCOR_SEVER), aer_unc, NFLAGS(aer_unc));
 	aer_flags(x, "CESta", lspci_get32(x, pos + PCI_ERR_COR_STATUS), aer_cor, NFLAGS(aer_cor));
 	aer_flags(x, "CEMsk", lspci_get32(x, pos + PCI_ERR_COR_MASK), aer_cor, NFLAGS(aer_cor));
 	cap = lspci_get32(x, pos + PCI_ERR_CAP);
@@ -300,11 +299,14 @@ static void ext_aer(struct uvfio_lspci_ctx *x, unsigned int pos)
 		"\t\t\tMultHdrRecCap%c MultHdrRecEn%c TLPPfxPres%c HdrLogCap%c\n",
 		PCI_ERR_CAP_FEP(cap), lspci_flag(cap, PCI_ERR_CAP_ECRC_GENC),
 		lspci_flag(cap, PCI_ERR_CAP_ECRC_GENE), lspci_flag(cap, PCI_ERR_CAP_ECRC_CHKC),
-		lspci_flag(cap, PCI_ERR_CAP_ECRC_CHKE), lspci_flag(cap, LSPCI_AER_MULTI_HDR_REC_CAP),
+		lspci_flag(cap, PCI_ERR_CAP_ECRC_CHKE),
+		lspci_flag(cap, LSPCI_AER_MULTI_HDR_REC_CAP),
 		lspci_flag(cap, LSPCI_AER_MULTI_HDR_REC_EN),
-		lspci_flag(cap, LSPCI_AER_TLP_PREFIX_PRESENT), lspci_flag(cap, LSPCI_AER_HDR_LOG_CAP));
+		lspci_flag(cap, LSPCI_AER_TLP_PREFIX_PRESENT),
+		lspci_flag(cap, LSPCI_AER_HDR_LOG_CAP));
 	fprintf(x->out, "\t\tHeaderLog: %08x %08x %08x %08x\n",
-		lspci_get32(x, pos + PCI_ERR_HEADER_LOG), lspci_get32(x, pos + PCI_ERR_HEADER_LOG + 4),
+		lspci_get32(x, pos + PCI_ERR_HEADER_LOG),
+		lspci_get32(x, pos + PCI_ERR_HEADER_LOG + 4),
 		lspci_get32(x, pos + PCI_ERR_HEADER_LOG + 8),
 		lspci_get32(x, pos + PCI_ERR_HEADER_LOG + 12));
 }
@@ -325,18 +327,18 @@ struct cap_decoder {
 };
 
 static const struct cap_decoder std_decoders[] = {
-	{ 0, cap_null },
-	{ PCI_CAP_ID_PM, cap_pm },
-	{ PCI_CAP_ID_MSI, cap_msi },
-	{ PCI_CAP_ID_VNDR, cap_vendor },
-	{ PCI_CAP_ID_EXP, cap_express },
-	{ PCI_CAP_ID_MSIX, cap_msix },
-	{ PCI_CAP_ID_AF, cap_af },
+	{0, cap_null},
+	{PCI_CAP_ID_PM, cap_pm},
+	{PCI_CAP_ID_MSI, cap_msi},
+	{PCI_CAP_ID_VNDR, cap_vendor},
+	{PCI_CAP_ID_EXP, cap_express},
+	{PCI_CAP_ID_MSIX, cap_msix},
+	{PCI_CAP_ID_AF, cap_af},
 };
 
 static const struct cap_decoder ext_decoders[] = {
-	{ PCI_EXT_CAP_ID_ERR, ext_aer },
-	{ PCI_EXT_CAP_ID_DSN, ext_dsn },
+	{PCI_EXT_CAP_ID_ERR, ext_aer},
+	{PCI_EXT_CAP_ID_DSN, ext_dsn},
 };
 
 static const struct cap_decoder *find_decoder(const struct cap_decoder *t, size_t n, uint16_t id)
@@ -382,7 +384,7 @@ static void show_ext_cap(struct uvfio_lspci_ctx *x, unsigned int pos, uint16_t i
 
 static void walk_std(struct uvfio_lspci_ctx *x)
 {
-	uint8_t seen[PCI_CFG_SPACE_SIZE] = { 0 };
+	uint8_t seen[PCI_CFG_SPACE_SIZE] = {0};
 	unsigned int guard = 0;
 	int pos = 0;
 
@@ -393,8 +395,10 @@ static void walk_std(struct uvfio_lspci_ctx *x)
 		if (pos == 0)
 			return;
 		if (pos < 0) {
-			unsigned int next = lspci_get8(x, prev ? (unsigned int)prev + PCI_CAP_LIST_NEXT
-							       : PCI_CAPABILITY_LIST) & ~3u;
+			unsigned int next =
+				lspci_get8(x, prev ? (unsigned int)prev + PCI_CAP_LIST_NEXT
+						   : PCI_CAPABILITY_LIST) &
+				~3u;
 
 			/*
 			 * -ELOOP: 48 capabilities fill every dword of 0x40-0xff, so
@@ -422,7 +426,7 @@ static void walk_std(struct uvfio_lspci_ctx *x)
 
 static void walk_ext(struct uvfio_lspci_ctx *x)
 {
-	uint8_t seen[PCI_CFG_SPACE_EXP_SIZE / 4] = { 0 };
+	uint8_t seen[PCI_CFG_SPACE_EXP_SIZE / 4] = {0};
 	unsigned int guard = 0;
 	int pos = 0;
 

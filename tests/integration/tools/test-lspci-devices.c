@@ -97,8 +97,8 @@ static int fullmodel_start(struct fullmodel *fm)
 		.class_code = 0x010802, /* NVMe, so lspci names a prog-if too */
 		.irq_pin = 1,
 	};
-	static const uint8_t vendor_body[5] = { 0x75, 0x76, 0x66, 0x69, 0x6f };
-	static const uint8_t rom[2048] = { 0x55, 0xaa };
+	static const uint8_t vendor_body[5] = {0x75, 0x76, 0x66, 0x69, 0x6f};
+	static const uint8_t rom[2048] = {0x55, 0xaa};
 	int rc;
 
 	memset(fm, 0, sizeof(*fm));
@@ -112,13 +112,15 @@ static int fullmodel_start(struct fullmodel *fm)
 	if (rc < 0)
 		goto err_rmdir;
 	rc = uvfio_dev_setup_bar_mem(fm->dev, 0, 0x4000,
-				     PCI_BASE_ADDRESS_SPACE_MEMORY | PCI_BASE_ADDRESS_MEM_TYPE_64, -1, 0,
-				     NULL);
+				     PCI_BASE_ADDRESS_SPACE_MEMORY | PCI_BASE_ADDRESS_MEM_TYPE_64,
+				     -1, 0, NULL);
 	if (rc == 0)
-		rc = uvfio_dev_setup_bar(fm->dev, 2, 0x100, PCI_BASE_ADDRESS_SPACE_IO, &fm_io_ops, fm);
+		rc = uvfio_dev_setup_bar(fm->dev, 2, 0x100, PCI_BASE_ADDRESS_SPACE_IO, &fm_io_ops,
+					 fm);
 	if (rc == 0)
 		rc = uvfio_dev_setup_bar(fm->dev, 4, 0x100000,
-					 PCI_BASE_ADDRESS_SPACE_MEMORY | PCI_BASE_ADDRESS_MEM_PREFETCH,
+					 PCI_BASE_ADDRESS_SPACE_MEMORY |
+						 PCI_BASE_ADDRESS_MEM_PREFETCH,
 					 &fm_io_ops, fm);
 	if (rc == 0)
 		rc = uvfio_dev_setup_rom(fm->dev, rom, sizeof(rom));
@@ -171,10 +173,10 @@ static int fullmodel_stop(struct fullmodel *fm)
  * Running the tools.
  */
 struct outputs {
-	char mine_vv[OUT_MAX];	/* uvfio-lspci-test -vv -n DEVICE (live: with sizes) */
-	char mine_dump[OUT_MAX];	/* uvfio-lspci-test -xxxx DEVICE */
-	char mine_f[OUT_MAX];	/* uvfio-lspci-test -F DUMP -vv -n */
-	char theirs[OUT_MAX];	/* lspci -F DUMP -vv -n */
+	char mine_vv[OUT_MAX];	  /* uvfio-lspci-test -vv -n DEVICE (live: with sizes) */
+	char mine_dump[OUT_MAX];  /* uvfio-lspci-test -xxxx DEVICE */
+	char mine_f[OUT_MAX];	  /* uvfio-lspci-test -F DUMP -vv -n */
+	char theirs[OUT_MAX];	  /* lspci -F DUMP -vv -n */
 	char theirs_hex[OUT_MAX]; /* lspci -F DUMP -xxxx */
 	char err[4096];
 	char dump_path[PROC_PATH_MAX + 16];
@@ -183,8 +185,8 @@ struct outputs {
 static void tool(struct outputs *o, char *out, const char *a1, const char *a2, const char *a3,
 		 const char *a4)
 {
-	char *argv[] = { (char *)a1, (char *)a2, (char *)a3, (char *)a4, NULL };
-	char *full[6] = { LSPCI_TOOL };
+	char *argv[] = {(char *)a1, (char *)a2, (char *)a3, (char *)a4, NULL};
+	char *full[6] = {LSPCI_TOOL};
 	int rc;
 
 	memcpy(full + 1, argv, sizeof(argv));
@@ -195,7 +197,7 @@ static void tool(struct outputs *o, char *out, const char *a1, const char *a2, c
 
 static void real_lspci(struct outputs *o, char *out, const char *opt1, const char *opt2)
 {
-	char *argv[] = { REAL_LSPCI, "-F", o->dump_path, (char *)opt1, (char *)opt2, NULL };
+	char *argv[] = {REAL_LSPCI, "-F", o->dump_path, (char *)opt1, (char *)opt2, NULL};
 	int rc = run_cmd(argv, out, OUT_MAX, o->err, sizeof(o->err), TIMEOUT_MS);
 
 	if (rc != 0)
@@ -252,7 +254,8 @@ static void assert_ordered_subset(const char *mine, const char *theirs, const ch
 				break;
 		if (!hit) {
 			printf("--- ours (%s)\n%s--- lspci\n%s", what, mine, theirs);
-			fail_msg("%s: lspci does not print, in this order, our line: %s", what, line);
+			fail_msg("%s: lspci does not print, in this order, our line: %s", what,
+				 line);
 		}
 		t = hit + strlen(line);
 		p += len;
@@ -340,8 +343,8 @@ static void check_device(const char *where, const char *dir, const char *const *
 
 static void test_edu(void **state)
 {
-	static const char *const caps[] = { "\tCapabilities: [40] MSI: Enable- Count=1/1 Maskable- 64bit+\n",
-					    NULL };
+	static const char *const caps[] = {
+		"\tCapabilities: [40] MSI: Enable- Count=1/1 Maskable- 64bit+\n", NULL};
 	struct served srv;
 
 	(void)state;
@@ -352,7 +355,7 @@ static void test_edu(void **state)
 
 static void test_mtty(void **state)
 {
-	static const char *const caps[] = { "] MSI: ", NULL };
+	static const char *const caps[] = {"] MSI: ", NULL};
 	struct served srv;
 
 	(void)state;
@@ -363,10 +366,10 @@ static void test_mtty(void **state)
 
 static void test_msix_model(void **state)
 {
-	static const char *const caps[] = { "] Express (v2) Endpoint, MSI 00\n",
-					    "] MSI-X: Enable- Count=8 Masked-\n",
-					    "\t\tVector table: BAR=0 offset=00008000\n",
-					    "\t\tPBA: BAR=0 offset=00009000\n", NULL };
+	static const char *const caps[] = {"] Express (v2) Endpoint, MSI 00\n",
+					   "] MSI-X: Enable- Count=8 Masked-\n",
+					   "\t\tVector table: BAR=0 offset=00008000\n",
+					   "\t\tPBA: BAR=0 offset=00009000\n", NULL};
 	struct tmodel tm;
 
 	(void)state;
@@ -387,12 +390,13 @@ static void program_full(const char *where)
 
 	assert_int_equal(open_device(where, &c, &d), 0);
 	assert_int_equal(uvfio_config_write32(d, PCI_BASE_ADDRESS_0, 0xfe000000), 0);
-	assert_int_equal(uvfio_config_write16(d, PCI_COMMAND,
-					      PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER), 0);
+	assert_int_equal(
+		uvfio_config_write16(d, PCI_COMMAND, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER), 0);
 	pos = uvfio_config_find_cap(d, PCI_CAP_ID_MSIX);
 	assert_true(pos > 0);
 	assert_int_equal(uvfio_config_write16(d, (unsigned int)pos + PCI_MSIX_FLAGS,
-					      PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL), 0);
+					      PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL),
+			 0);
 	uvfio_device_close(d);
 	uvfio_container_destroy(c);
 }
@@ -428,8 +432,8 @@ static void test_full_model(void **state)
 /* The golden dumps of tests/golden/lspci, decoded by us and by lspci. */
 static void test_golden_dumps(void **state)
 {
-	static const char *const names[] = { "pcie-full", "msi-32", "msi-64", "msi-32-mask",
-					     "msi-64-mask" };
+	static const char *const names[] = {"pcie-full", "msi-32", "msi-64", "msi-32-mask",
+					    "msi-64-mask"};
 	struct outputs *o = calloc(1, sizeof(*o));
 
 	(void)state;
@@ -451,7 +455,7 @@ static void test_golden_dumps(void **state)
 /* A device that cannot be opened: exit 1 and the library's explanation. */
 static void test_unopenable(void **state)
 {
-	char *argv[] = { LSPCI_TOOL, "-vv", "unix:/nonexistent/uvfio-lspci.sock", NULL };
+	char *argv[] = {LSPCI_TOOL, "-vv", "unix:/nonexistent/uvfio-lspci.sock", NULL};
 	char err[4096];
 	int rc;
 
@@ -464,12 +468,9 @@ static void test_unopenable(void **state)
 }
 
 static const struct CMUnitTest tests[] = {
-	cmocka_unit_test(test_edu),
-	cmocka_unit_test(test_mtty),
-	cmocka_unit_test(test_msix_model),
-	cmocka_unit_test(test_full_model),
-	cmocka_unit_test(test_golden_dumps),
-	cmocka_unit_test(test_unopenable),
+	cmocka_unit_test(test_edu),	     cmocka_unit_test(test_mtty),
+	cmocka_unit_test(test_msix_model),   cmocka_unit_test(test_full_model),
+	cmocka_unit_test(test_golden_dumps), cmocka_unit_test(test_unopenable),
 };
 
 UVFIO_TEST_MAIN(tests)

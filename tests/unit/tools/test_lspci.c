@@ -38,7 +38,7 @@ static char *decode(const uint8_t *buf, size_t len, const struct uvfio_lspci_opt
 
 static char *decode_ok(const uint8_t *buf, size_t len, int verbose, int numeric)
 {
-	struct uvfio_lspci_opts o = { .verbose = verbose, .numeric = numeric };
+	struct uvfio_lspci_opts o = {.verbose = verbose, .numeric = numeric};
 	int rc;
 	char *s = decode(buf, len, &o, &rc);
 
@@ -112,26 +112,27 @@ struct title_case {
 };
 
 static const struct title_case titles[] = {
-	{ 0x00ff00, 0x10, 0, 0, "00:00.0 Unclassified device [00ff]: Device 1234:11e8 (rev 10)\n" },
-	{ 0x00ff00, 0x10, 0, 1, "00:00.0 00ff: 1234:11e8 (rev 10)\n" },
-	{ 0x00ff00, 0x10, 0, 2,
-	  "00:00.0 Unclassified device [00ff]: Device [1234:11e8] (rev 10)\n" },
-	{ 0x070002, 0, 0, 0, "00:00.0 Serial controller: Device 1234:11e8\n" },
-	{ 0x070002, 0, 1, 0, "00:00.0 Serial controller: Device 1234:11e8 (prog-if 02 [16550])\n" },
-	{ 0x070002, 0, 1, 1, "00:00.0 0700: 1234:11e8 (prog-if 02 [16550])\n" },
-	{ 0x078000, 1, 0, 0, "00:00.0 Communication controller: Device 1234:11e8 (rev 01)\n" },
-	{ 0x010802, 2, 1, 0,
-	  "00:00.0 Non-Volatile memory controller: Device 1234:11e8 (rev 02) "
-	  "(prog-if 02 [NVM Express])\n" },
-	{ 0x010802, 2, 0, 2, "00:00.0 Non-Volatile memory controller [0108]: Device [1234:11e8] (rev 02)\n" },
-	{ 0x020000, 0, 0, 0, "00:00.0 Ethernet controller: Device 1234:11e8\n" },
-	{ 0x030000, 0, 1, 0, "00:00.0 VGA compatible controller: Device 1234:11e8 (prog-if 00 [VGA controller])\n" },
-	{ 0x060400, 0, 0, 0, "00:00.0 PCI bridge: Device 1234:11e8\n" },
-	{ 0x0c0330, 0, 1, 0, "00:00.0 USB controller: Device 1234:11e8 (prog-if 30 [XHCI])\n" },
-	{ 0x0c0377, 0, 1, 0, "00:00.0 USB controller: Device 1234:11e8 (prog-if 77)\n" },
-	{ 0xab1200, 0, 0, 0, "00:00.0 Class ab12: Device 1234:11e8\n" },
-	{ 0xab1200, 0, 0, 2, "00:00.0 Class [ab12]: Device [1234:11e8]\n" },
-	{ 0xff0000, 0, 0, 0, "00:00.0 Unassigned class [ff00]: Device 1234:11e8\n" },
+	{0x00ff00, 0x10, 0, 0, "00:00.0 Unclassified device [00ff]: Device 1234:11e8 (rev 10)\n"},
+	{0x00ff00, 0x10, 0, 1, "00:00.0 00ff: 1234:11e8 (rev 10)\n"},
+	{0x00ff00, 0x10, 0, 2, "00:00.0 Unclassified device [00ff]: Device [1234:11e8] (rev 10)\n"},
+	{0x070002, 0, 0, 0, "00:00.0 Serial controller: Device 1234:11e8\n"},
+	{0x070002, 0, 1, 0, "00:00.0 Serial controller: Device 1234:11e8 (prog-if 02 [16550])\n"},
+	{0x070002, 0, 1, 1, "00:00.0 0700: 1234:11e8 (prog-if 02 [16550])\n"},
+	{0x078000, 1, 0, 0, "00:00.0 Communication controller: Device 1234:11e8 (rev 01)\n"},
+	{0x010802, 2, 1, 0,
+	 "00:00.0 Non-Volatile memory controller: Device 1234:11e8 (rev 02) "
+	 "(prog-if 02 [NVM Express])\n"},
+	{0x010802, 2, 0, 2,
+	 "00:00.0 Non-Volatile memory controller [0108]: Device [1234:11e8] (rev 02)\n"},
+	{0x020000, 0, 0, 0, "00:00.0 Ethernet controller: Device 1234:11e8\n"},
+	{0x030000, 0, 1, 0,
+	 "00:00.0 VGA compatible controller: Device 1234:11e8 (prog-if 00 [VGA controller])\n"},
+	{0x060400, 0, 0, 0, "00:00.0 PCI bridge: Device 1234:11e8\n"},
+	{0x0c0330, 0, 1, 0, "00:00.0 USB controller: Device 1234:11e8 (prog-if 30 [XHCI])\n"},
+	{0x0c0377, 0, 1, 0, "00:00.0 USB controller: Device 1234:11e8 (prog-if 77)\n"},
+	{0xab1200, 0, 0, 0, "00:00.0 Class ab12: Device 1234:11e8\n"},
+	{0xab1200, 0, 0, 2, "00:00.0 Class [ab12]: Device [1234:11e8]\n"},
+	{0xff0000, 0, 0, 0, "00:00.0 Unassigned class [ff00]: Device 1234:11e8\n"},
 };
 
 static void test_titles(void **state)
@@ -153,14 +154,14 @@ static void test_titles(void **state)
 /* The header registers at -v and -vv: flags, latency, interrupt, BARs, ROM. */
 static void test_header_registers(void **state)
 {
-	struct uvfio_lspci_opts o = { .verbose = 2, .have_sizes = true };
+	struct uvfio_lspci_opts o = {.verbose = 2, .have_sizes = true};
 	char *s;
 	int rc;
 
 	(void)state;
 	base_cfg(0x00ff00, 0x10);
-	put16(cfg, PCI_COMMAND, PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER |
-					PCI_COMMAND_INTX_DISABLE);
+	put16(cfg, PCI_COMMAND,
+	      PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER | PCI_COMMAND_INTX_DISABLE);
 	put16(cfg, PCI_STATUS, PCI_STATUS_DEVSEL_MEDIUM | PCI_STATUS_REC_MASTER_ABORT);
 	put16(cfg, PCI_SUBSYSTEM_VENDOR_ID, 0x1af4);
 	put16(cfg, PCI_SUBSYSTEM_ID, 0x1100);
@@ -210,7 +211,8 @@ static void test_header_registers(void **state)
 	base_cfg(0x00ff00, 0);
 	put32(cfg, PCI_BASE_ADDRESS_5, PCI_BASE_ADDRESS_MEM_TYPE_64);
 	s = decode_ok(cfg, 256, 2, 0);
-	assert_non_null(strstr(s, "Region 5: Memory at <broken-64-bit-slot> (64-bit, non-prefetchable) [disabled]\n"));
+	assert_non_null(strstr(s, "Region 5: Memory at <broken-64-bit-slot> (64-bit, "
+				  "non-prefetchable) [disabled]\n"));
 	free(s);
 }
 
@@ -237,7 +239,7 @@ static struct uvfio_pcicfg *new_space(bool pcie, uint32_t class_code)
 
 static void golden_space(struct uvfio_pcicfg *c, const char *name, const uint64_t *sizes)
 {
-	struct uvfio_lspci_opts o = { .verbose = 2 };
+	struct uvfio_lspci_opts o = {.verbose = 2};
 	unsigned int n = uvfio_pcicfg_size(c);
 	char file[128];
 	char *s;
@@ -256,7 +258,7 @@ static void golden_space(struct uvfio_pcicfg *c, const char *name, const uint64_
 	free(s);
 
 	/* The dump lspci -F reads (tests/integration/tools feeds them to it). */
-	o = (struct uvfio_lspci_opts){ .hex = 4 };
+	o = (struct uvfio_lspci_opts){.hex = 4};
 	s = decode(cfg, n, &o, &rc);
 	snprintf(file, sizeof(file), "%s.dump", name);
 	check_golden(file, s);
@@ -265,8 +267,8 @@ static void golden_space(struct uvfio_pcicfg *c, const char *name, const uint64_
 
 static void test_golden_pcie_full(void **state)
 {
-	static const uint8_t body[5] = { 1, 2, 3, 4, 5 };
-	const uint64_t sizes[UVFIO_LSPCI_NR_SIZES] = { 0x4000, 0, 0x100, 0, 0x100000, 0, 0x10000 };
+	static const uint8_t body[5] = {1, 2, 3, 4, 5};
+	const uint64_t sizes[UVFIO_LSPCI_NR_SIZES] = {0x4000, 0, 0x100, 0, 0x100000, 0, 0x10000};
 	struct uvfio_pcicfg *c = new_space(true, 0x010802);
 	uint16_t cmd = PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER;
 	uint32_t v;
@@ -277,7 +279,8 @@ static void test_golden_pcie_full(void **state)
 	assert_int_equal(uvfio_pcicfg_set_bar(c, 4, 0x100000, PCI_BASE_ADDRESS_MEM_PREFETCH), 0);
 	assert_int_equal(uvfio_pcicfg_set_rom(c, 0x10000), 0);
 	assert_true(uvfio_pcicfg_add_pm(c) > 0);
-	assert_true(uvfio_pcicfg_add_msi(c, 4, UVFIO_PCICFG_MSI_64BIT | UVFIO_PCICFG_MSI_MASKABLE) > 0);
+	assert_true(uvfio_pcicfg_add_msi(c, 4, UVFIO_PCICFG_MSI_64BIT | UVFIO_PCICFG_MSI_MASKABLE) >
+		    0);
 	assert_true(uvfio_pcicfg_add_msix(c, 8, 0, 0x2000, 0, 0x3000) > 0);
 	assert_true(uvfio_pcicfg_add_pcie(c, PCI_EXP_TYPE_ENDPOINT, UVFIO_PCICFG_PCIE_FLR) > 0);
 	assert_true(uvfio_pcicfg_add_af(c) > 0);
@@ -299,10 +302,10 @@ static void test_golden_msi_layouts(void **state)
 		unsigned int flags;
 		const char *name;
 	} layouts[] = {
-		{ 0, "msi-32" },
-		{ UVFIO_PCICFG_MSI_64BIT, "msi-64" },
-		{ UVFIO_PCICFG_MSI_MASKABLE, "msi-32-mask" },
-		{ UVFIO_PCICFG_MSI_64BIT | UVFIO_PCICFG_MSI_MASKABLE, "msi-64-mask" },
+		{0, "msi-32"},
+		{UVFIO_PCICFG_MSI_64BIT, "msi-64"},
+		{UVFIO_PCICFG_MSI_MASKABLE, "msi-32-mask"},
+		{UVFIO_PCICFG_MSI_64BIT | UVFIO_PCICFG_MSI_MASKABLE, "msi-64-mask"},
 	};
 
 	(void)state;
@@ -316,7 +319,8 @@ static void test_golden_msi_layouts(void **state)
 		assert_true(pos > 0);
 		/* Enable with both vectors, as a driver would. */
 		ctrl = PCI_MSI_FLAGS_ENABLE | (1 << 4);
-		assert_int_equal(uvfio_pcicfg_write(c, (unsigned int)pos + PCI_MSI_FLAGS, &ctrl, 2), 0);
+		assert_int_equal(uvfio_pcicfg_write(c, (unsigned int)pos + PCI_MSI_FLAGS, &ctrl, 2),
+				 0);
 		golden_space(c, layouts[i].name, NULL);
 		uvfio_pcicfg_free(c);
 	}
@@ -500,7 +504,7 @@ static void test_random_spaces(void **state)
 
 static void test_bad_lengths(void **state)
 {
-	struct uvfio_lspci_opts o = { 0 };
+	struct uvfio_lspci_opts o = {0};
 	int rc;
 	char *s;
 
@@ -518,13 +522,13 @@ static void test_bad_lengths(void **state)
  */
 static void test_hexdump_roundtrip(void **state)
 {
-	static const int levels[] = { 1, 3, 4 };
-	static const size_t lens[] = { 64, 256, 4096 };
+	static const int levels[] = {1, 3, 4};
+	static const size_t lens[] = {64, 256, 4096};
 	uint8_t back[4096];
 
 	(void)state;
 	for (size_t l = 0; l < 3; l++) {
-		struct uvfio_lspci_opts o = { .hex = levels[l] };
+		struct uvfio_lspci_opts o = {.hex = levels[l]};
 		char slot[32];
 		size_t len = 0;
 		char *s;
@@ -551,16 +555,17 @@ static void test_hexdump_roundtrip(void **state)
 	}
 	base_cfg(0x00ff00, 0x10);
 	{
-		struct uvfio_lspci_opts o = { .hex = 1 };
+		struct uvfio_lspci_opts o = {.hex = 1};
 		int rc;
 		char *s = decode(cfg, 256, &o, &rc);
 
-		assert_string_equal(s, "00:00.0 Unclassified device [00ff]: Device 1234:11e8 (rev 10)\n"
-				       "00: 34 12 e8 11 00 00 00 00 10 00 ff 00 00 00 00 00\n"
-				       "10: 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00\n"
-				       "20: 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00\n"
-				       "30: 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00\n"
-				       "\n");
+		assert_string_equal(
+			s, "00:00.0 Unclassified device [00ff]: Device 1234:11e8 (rev 10)\n"
+			   "00: 34 12 e8 11 00 00 00 00 10 00 ff 00 00 00 00 00\n"
+			   "10: 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00\n"
+			   "20: 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00\n"
+			   "30: 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00\n"
+			   "\n");
 		free(s);
 	}
 }
@@ -617,13 +622,13 @@ static int run_main(int argc, const char **argv)
 
 static void test_main_statuses(void **state)
 {
-	const char *none[] = { "lspci", "-v" };
-	const char *badopt[] = { "lspci", "-q", "unix:/x" };
-	const char *both[] = { "lspci", "-F", "/dev/null", "unix:/x" };
-	const char *gone[] = { "lspci", "unix:/nonexistent/uvfio-lspci.sock" };
-	const char *nofile[] = { "lspci", "-F", "/nonexistent/dump" };
-	const char *empty[] = { "lspci", "-F", "/dev/null" };
-	const char *help[] = { "lspci", "--help" };
+	const char *none[] = {"lspci", "-v"};
+	const char *badopt[] = {"lspci", "-q", "unix:/x"};
+	const char *both[] = {"lspci", "-F", "/dev/null", "unix:/x"};
+	const char *gone[] = {"lspci", "unix:/nonexistent/uvfio-lspci.sock"};
+	const char *nofile[] = {"lspci", "-F", "/nonexistent/dump"};
+	const char *empty[] = {"lspci", "-F", "/dev/null"};
+	const char *help[] = {"lspci", "--help"};
 
 	(void)state;
 	assert_int_equal(run_main(2, none), 2);
