@@ -43,7 +43,7 @@ long long mdev_now_ms(void)
 }
 
 /* Whether the peer of @fd may use @m: its owner or root (SO_PEERCRED, unix(7)). */
-static bool peer_allowed(struct uvfio_mdev *m, int fd)
+static bool peer_allowed(struct uvfio_mdev *m, int fd, uid_t *uid)
 {
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
@@ -53,6 +53,8 @@ static bool peer_allowed(struct uvfio_mdev *m, int fd)
 			 strerror(errno));
 		return false;
 	}
+	if (uid)
+		*uid = cred.uid;
 	if (cred.uid == 0 || cred.uid == m->owner)
 		return true;
 	mdev_log(m->core, LOG_WARNING,
@@ -137,7 +139,7 @@ static void busy_accept(struct uvfio_dev *dev, void *arg, uint32_t revents)
 	fd = accept_one(m);
 	if (fd < 0)
 		return;
-	if (!peer_allowed(m, fd)) {
+	if (!peer_allowed(m, fd, NULL)) {
 		close(fd);
 		return;
 	}
@@ -166,7 +168,7 @@ static void busy_accept(struct uvfio_dev *dev, void *arg, uint32_t revents)
  * The instance thread.
  */
 
-static void serve_one(struct uvfio_mdev *m, int fd)
+static void serve_one(struct uvfio_mdev *m, int fd, uid_t uid)
 {
 	const struct uvfio_mdev_parent_ops *ops = m->type->parent->ops;
 	bool watching;
@@ -179,7 +181,7 @@ static void serve_one(struct uvfio_mdev *m, int fd)
 		mdev_log(m->core, LOG_WARNING,
 			 "%s: cannot watch the socket while serving: second clients wait",
 			 m->uuid);
-	mdev_log(m->core, LOG_INFO, "%s: client connected", m->uuid);
+	mdev_log(m->core, LOG_INFO, "%s: client (uid %u) connected", m->uuid, (unsigned int)uid);
 	ret = uvfio_dev_serve_conn(m->dev, fd);
 	if (ret < 0)
 		mdev_log(m->core, LOG_ERR, "%s: serving the client: %s", m->uuid, strerror(-ret));
@@ -187,7 +189,6 @@ static void serve_one(struct uvfio_mdev *m, int fd)
 		uvfio_dev_unwatch_fd(m->dev, m->listen_fd);
 	for (unsigned int i = 0; i < MDEV_MAX_REFUSE; i++)
 		refuse_close(m, &m->refuse[i]);
-	mdev_log(m->core, LOG_INFO, "%s: client disconnected", m->uuid);
 	if (ops->release)
 		ops->release(m, m->drvdata);
 }
@@ -207,6 +208,7 @@ static void *instance_thread(void *arg)
 			{.fd = m->stop_fd, .events = POLLIN},
 		};
 		bool stop;
+		uid_t uid;
 		int fd;
 
 		if (poll(pfd, 2, -1) < 0) {
@@ -224,7 +226,7 @@ static void *instance_thread(void *arg)
 		fd = accept_one(m);
 		if (fd < 0)
 			continue;
-		if (!peer_allowed(m, fd)) {
+		if (!peer_allowed(m, fd, &uid)) {
 			close(fd);
 			continue;
 		}
@@ -237,7 +239,7 @@ static void *instance_thread(void *arg)
 			close(fd);
 			break;
 		}
-		serve_one(m, fd);
+		serve_one(m, fd, uid);
 		pthread_mutex_lock(&m->lock);
 		m->client = false;
 		stop = m->stopping;
