@@ -15,7 +15,11 @@
 #
 # Env:
 #   GUEST_EXTRA_FILES   space-separated files to ship into the guest as well
-#                       (/rig/files/<basename>, on PATH), e.g. a driver binary
+#                       (/rig/files/<basename>, on PATH); default: the project's
+#                       BUILD_DIR/drivers/edu/uvfio-edu and BUILD_DIR/devices/uvfio-serve,
+#                       which guest-test-edu-compare runs on both backends
+#   RIG_EXTRA_MODULES   modules packed into the guest (default "ahci": the
+#                       kernel-errors test binds a device to a host driver)
 #   GUEST_TIMEOUT       host timeout of the whole boot in seconds (default 300)
 #   GUEST_TEST_TIMEOUT  per-test timeout inside the guest (default 120; 0 = none)
 #   GUEST_RIG_OPTS      extra run-guest.sh options, word-split (e.g. "-H 8 -k")
@@ -35,6 +39,13 @@ if [ $# -ne 1 ] || [ "$1" = -h ] || [ "$1" = --help ]; then
 fi
 BUILD_DIR=$1
 [ -d "$BUILD_DIR" ] || { echo "run-guest-tests: $BUILD_DIR: not a directory" >&2; exit 2; }
+if [ -z "${GUEST_EXTRA_FILES+set}" ]; then
+    GUEST_EXTRA_FILES=""
+    for f in "$BUILD_DIR/drivers/edu/uvfio-edu" "$BUILD_DIR/devices/uvfio-serve"; do
+        [ -x "$f" ] && GUEST_EXTRA_FILES="$GUEST_EXTRA_FILES $f"
+    done
+fi
+export RIG_EXTRA_MODULES=${RIG_EXTRA_MODULES-ahci}
 
 fail_run() {   # a real failure: message, totals line, exit 1
     echo "FAIL: guest tests: $*"
