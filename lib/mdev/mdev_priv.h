@@ -35,7 +35,7 @@ struct uvfio_mdev_parent {
 	unsigned int used; /* capacity units taken by instances */
 	struct mdev_type *types;
 	unsigned int nr_types;
-	void *plugin; /* dlopen handle of the plugin that registered it, or NULL */
+	void *plugin; /* the struct mdev_plugin_handle that registered it, or NULL */
 };
 
 /* A second client being refused: read its first header, reply EBUSY, close. */
@@ -90,7 +90,7 @@ struct uvfio_mdev_core {
 	struct uvfio_mdev *instances;	   /* creation order */
 	unsigned int nr_instances;
 	struct mdev_plugin_handle *plugins;
-	void *loading_plugin; /* set while a plugin's register_parents runs */
+	void *loading_plugin; /* struct mdev_plugin_handle whose register_parents runs */
 };
 
 void mdev_log(struct uvfio_mdev_core *core, int level, const char *fmt, ...)

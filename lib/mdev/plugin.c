@@ -18,13 +18,13 @@
 /* Serialises loads: core->loading_plugin names the one whose parents register. */
 static pthread_mutex_t load_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static void unregister_plugin_parents(struct uvfio_mdev_core *core, void *handle)
+static void unregister_plugin_parents(struct uvfio_mdev_core *core, struct mdev_plugin_handle *h)
 {
 	struct uvfio_mdev_parent *p;
 
 	for (;;) {
 		pthread_mutex_lock(&core->lock);
-		for (p = core->parents; p && p->plugin != handle; p = p->next)
+		for (p = core->parents; p && p->plugin != h; p = p->next)
 			;
 		pthread_mutex_unlock(&core->lock);
 		if (!p)
@@ -77,7 +77,20 @@ int uvfio_mdev_plugin_load(struct uvfio_mdev_core *core, const char *path)
 
 	pthread_mutex_lock(&load_lock);
 	pthread_mutex_lock(&core->lock);
-	core->loading_plugin = handle;
+	/* dlopen() of a loaded object returns the same handle: once is enough. */
+	for (struct mdev_plugin_handle *o = core->plugins; o; o = o->next) {
+		if (o->handle == handle) {
+			pthread_mutex_unlock(&core->lock);
+			pthread_mutex_unlock(&load_lock);
+			mdev_log(core, LOG_ERR, "plugin %s: already loaded (as %s)", path, o->path);
+			free(h->path);
+			free(h);
+			ret = -EEXIST;
+			goto err_close;
+		}
+	}
+	/* Parents registered from now on belong to this load (unregistered with it). */
+	core->loading_plugin = h;
 	pthread_mutex_unlock(&core->lock);
 	ret = desc->register_parents(core);
 	pthread_mutex_lock(&core->lock);
@@ -87,7 +100,7 @@ int uvfio_mdev_plugin_load(struct uvfio_mdev_core *core, const char *path)
 	if (ret) {
 		mdev_log(core, LOG_ERR, "plugin %s (%s): register_parents failed: %s", path,
 			 desc->name ? desc->name : "?", strerror(ret < 0 ? -ret : ret));
-		unregister_plugin_parents(core, handle);
+		unregister_plugin_parents(core, h);
 		free(h->path);
 		free(h);
 		ret = ret < 0 ? ret : -EINVAL;
