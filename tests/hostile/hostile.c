@@ -76,6 +76,53 @@ static int count_dir(const char *path)
 	return n;
 }
 
+/* Fds open when the target came up: everything else belongs to a case. */
+static unsigned char base_open[4096];
+
+static void snapshot_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+
+	memset(base_open, 0, sizeof(base_open));
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		int fd = atoi(e->d_name);
+
+		if (e->d_name[0] != '.' && fd >= 0 && fd < (int)sizeof(base_open))
+			base_open[fd] = 1;
+	}
+	closedir(d);
+}
+
+/*
+ * A failed case leaves its fds open (cmocka's assertions jump out of it):
+ * close them, or its connection keeps the device busy for every later case.
+ */
+static void close_case_fds(void)
+{
+	int fds[1024];
+	unsigned int n = 0;
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	unsigned int i;
+
+	if (!d)
+		return;
+	while ((e = readdir(d)) && n < 1024) {
+		int fd = atoi(e->d_name);
+
+		if (e->d_name[0] == '.' || fd == dirfd(d))
+			continue;
+		if (fd >= (int)sizeof(base_open) || !base_open[fd])
+			fds[n++] = fd;
+	}
+	closedir(d);
+	for (i = 0; i < n; i++)
+		close(fds[i]);
+}
+
 int self_fds(void)
 {
 	return count_dir("/proc/self/fd") - 1; /* the directory's own fd */
@@ -530,6 +577,7 @@ int hostile_setup(void **state)
 		printf("hostile: no target to test\n");
 		exit(1);
 	}
+	snapshot_fds();
 	printf("hostile: target %s, %u reps per case%s\n",
 	       T->kind == TARGET_DAEMON ? "uvfiod (2 edu instances)" : "uvfio-serve (2 x edu)",
 	       hostile_reps(), HOSTILE_SANITIZED ? " (sanitizer build)" : "");
@@ -543,6 +591,12 @@ int hostile_teardown(void **state)
 	(void)state;
 	if (!T->npids)
 		return 0;
+	/* A target that died in a case was reported by it; stop what is left. */
+	if (!target_alive(T)) {
+		target_stop(T, NULL);
+		remove_tree(T->dir);
+		return 0;
+	}
 	target_stop(T, &status);
 	/* A clean exit on SIGTERM; under ASan, LeakSanitizer reports through it. */
 	if (status) {
@@ -553,15 +607,26 @@ int hostile_teardown(void **state)
 	return status ? -1 : 0;
 }
 
-bool target_alive(const struct target *t)
+bool target_alive(struct target *t)
 {
+	bool alive = t->npids > 0;
 	unsigned int i;
 
 	for (i = 0; i < t->npids; i++) {
-		if (t->pids[i] <= 0 || waitpid(t->pids[i], NULL, WNOHANG) != 0)
-			return false;
+		int st;
+
+		if (t->pids[i] <= 0) {
+			alive = false;
+		} else if (waitpid(t->pids[i], &st, WNOHANG) != 0) {
+			/* Reaped here: the case that killed it reports it. */
+			printf("hostile: target process %d died (%s %d)\n", (int)t->pids[i],
+			       WIFSIGNALED(st) ? "signal" : "status",
+			       WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+			t->pids[i] = -1;
+			alive = false;
+		}
 	}
-	return t->npids > 0;
+	return alive;
 }
 
 int target_health(const struct target *t, unsigned int i, int wait_ms, char *why, size_t len)
@@ -671,6 +736,10 @@ void hostile_run(const char *name, hostile_body body, unsigned int flags)
 	unsigned int r;
 	int n;
 
+	/* Debugging aid: UVFIO_HOSTILE_ONLY=name runs that case only. */
+	if (getenv("UVFIO_HOSTILE_ONLY") && strcmp(getenv("UVFIO_HOSTILE_ONLY"), name))
+		return;
+	close_case_fds();
 	/* A target killed by an earlier case: start a fresh one. */
 	if (!t->up || !target_alive(t)) {
 		if (t->npids) {

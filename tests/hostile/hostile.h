@@ -126,7 +126,7 @@ unsigned int hostile_reps(void);
 int target_fds(pid_t pid);
 int target_maps(pid_t pid);
 int target_mem(pid_t pid, long *rss_kb, long *data_kb);
-bool target_alive(const struct target *t);
+bool target_alive(struct target *t);
 /*
  * target_health() - open instance @i with the driver library (retrying
  * while it is busy for up to @wait_ms) and check ids and the edu ident.
