@@ -32,14 +32,6 @@
 static const unsigned long sizes[NSIZES] = {1024, 65536, 1048576};
 static const char *const size_names[NSIZES] = {"1k", "64k", "1M"};
 
-static double med_of(const double *v, unsigned int n)
-{
-	double tmp[32];
-
-	memcpy(tmp, v, n * sizeof(*v));
-	return median(tmp, n);
-}
-
 /* xorshift64: cheap, deterministic. */
 static uint64_t rnd(uint64_t *s)
 {
@@ -176,10 +168,9 @@ static void flat_results(const char *idfmt, const char *whatfmt, double (*get)[3
 		snprintf(id, sizeof(id), idfmt, size_names[k]);
 		snprintf(what, sizeof(what), whatfmt, size_names[k]);
 		snprintf(base, sizeof(base), whatfmt, size_names[0]);
-		r = result_add(id, "dma_maps", what, "ns/op", med_of(get[k], opts.rounds), base,
-			       med_of(get[0], opts.rounds), k ? TARGET_LE : TARGET_NONE, target,
+		r = result_add_runs(id, "dma_maps", what, "ns/op", get[k], opts.rounds, base,
+			       get[0], opts.rounds, true, k ? TARGET_LE : TARGET_NONE, target,
 			       "ours");
-		result_runs(r, get[k], opts.rounds, get[0], opts.rounds);
 		if (note)
 			result_note(r, "%s", note);
 	}
@@ -315,10 +306,9 @@ static void bench_dma_socket(void)
 		snprintf(id, sizeof(id), "dma.socket.map_unmap.%s", k ? "64k" : "1k");
 		snprintf(what, sizeof(what), "DMA_MAP(fd)+DMA_UNMAP over the socket, %s maps",
 			 k ? "64k" : "1k");
-		r = result_add(id, "dma_maps", what, "ns/op", med_of(ss[k].mu, opts.rounds),
-			       "the same with 1k maps", med_of(ss[0].mu, opts.rounds),
+		r = result_add_runs(id, "dma_maps", what, "ns/op", ss[k].mu, opts.rounds,
+			       "the same with 1k maps", ss[0].mu, opts.rounds, true,
 			       k ? TARGET_LE : TARGET_NONE, 2.0, "ours");
-		result_runs(r, ss[k].mu, opts.rounds, ss[0].mu, opts.rounds);
 		result_note(r, "two synchronous round trips per op (raw client, lib/device server); "
 			       "%s = %lu windows", k ? "64k" : "1k", ss[k].n + 1);
 	}
@@ -436,30 +426,26 @@ void bench_copy(void)
 	for (j->round = 0; j->round < opts.rounds; j->round++)
 		bdev_run_job(&d, copy_run, j);
 	for (k = 0; k < NCOPY; k++) {
-		struct result *r;
 		char id[64];
 		char what[128];
 
 		snprintf(id, sizeof(id), "copy.dma_read.%s", copy_names[k]);
 		snprintf(what, sizeof(what), "uvfio_dev_dma_read %s", copy_names[k]);
-		r = result_add(id, "copy", what, "ns", med_of(j->rd[k], opts.rounds),
-			       "memcpy from the pre-translated mapping", med_of(j->rd_base[k], opts.rounds),
+		result_add_runs(id, "copy", what, "ns", j->rd[k], opts.rounds,
+			       "memcpy from the pre-translated mapping", j->rd_base[k], opts.rounds, true,
 			       TARGET_LE, 1.10, "ours");
-		result_runs(r, j->rd[k], opts.rounds, j->rd_base[k], opts.rounds);
 
 		snprintf(id, sizeof(id), "copy.translate_memcpy.%s", copy_names[k]);
 		snprintf(what, sizeof(what), "uvfio_dev_dma_translate + memcpy %s", copy_names[k]);
-		r = result_add(id, "copy", what, "ns", med_of(j->tr[k], opts.rounds),
-			       "memcpy from the pre-translated mapping", med_of(j->rd_base[k], opts.rounds),
+		result_add_runs(id, "copy", what, "ns", j->tr[k], opts.rounds,
+			       "memcpy from the pre-translated mapping", j->rd_base[k], opts.rounds, true,
 			       TARGET_LE, 1.10, "ours");
-		result_runs(r, j->tr[k], opts.rounds, j->rd_base[k], opts.rounds);
 
 		snprintf(id, sizeof(id), "copy.dma_write.%s", copy_names[k]);
 		snprintf(what, sizeof(what), "uvfio_dev_dma_write %s", copy_names[k]);
-		r = result_add(id, "copy", what, "ns", med_of(j->wr[k], opts.rounds),
-			       "memcpy to the pre-translated mapping", med_of(j->wr_base[k], opts.rounds),
+		result_add_runs(id, "copy", what, "ns", j->wr[k], opts.rounds,
+			       "memcpy to the pre-translated mapping", j->wr_base[k], opts.rounds, true,
 			       TARGET_LE, 1.10, "ours");
-		result_runs(r, j->wr[k], opts.rounds, j->wr_base[k], opts.rounds);
 	}
 	free(j->local);
 	uvfio_dma_free(cont, buf);

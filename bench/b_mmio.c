@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "bench.h"
@@ -20,18 +21,40 @@
 
 /* One way of doing a 4-byte read of BAR0: raw socket or the driver library. */
 struct rtt_cfg {
-	const char *id;
 	const char *what;
 	int sock;		  /* raw client, or -1 */
 	struct uvfio_device *dev; /* driver library, or NULL */
-	bool polled;
+	bool polled;		  /* the server busy-polls */
+	bool client_polls;	  /* the raw client busy-polls for the reply */
 	double *lat;		  /* per-op samples of the current run */
-	double runs[32];	  /* per-run medians */
-	double means[32];
-	double p99s[32];
+	double runs[MAX_RUNS];	  /* per-run medians */
+	double means[MAX_RUNS];
+	double p99s[MAX_RUNS];
 };
 
 static uint16_t raw_id;
+
+/* The raw client, spinning on recv(MSG_DONTWAIT) for the reply instead of sleeping. */
+static int64_t raw_read32_spin(int sock, uint16_t id, uint64_t off)
+{
+	uint8_t req[RAW_REQ_SIZE];
+	uint8_t rep[RAW_REP_SIZE];
+	size_t got = 0;
+	uint32_t v;
+
+	raw_encode_read(req, id, off);
+	CHECK(write_all(sock, req, sizeof(req)));
+	while (got < sizeof(rep)) {
+		ssize_t n = recv(sock, rep + got, sizeof(rep) - got, MSG_DONTWAIT);
+
+		if (n > 0)
+			got += (size_t)n;
+		else if (n == 0 || (errno != EAGAIN && errno != EINTR))
+			return n ? -errno : -ECONNRESET;
+	}
+	memcpy(&v, rep + RAW_REQ_SIZE, sizeof(v));
+	return v;
+}
 
 static void one_read(struct rtt_cfg *c)
 {
@@ -40,13 +63,15 @@ static void one_read(struct rtt_cfg *c)
 	if (c->dev) {
 		CHECK(uvfio_region_read(c->dev, BAR0, BDEV_REG_VALUE, &v, sizeof(v)));
 	} else {
-		int64_t r = raw_read32(c->sock, raw_id++, BDEV_REG_VALUE);
+		int64_t r = c->client_polls ? raw_read32_spin(c->sock, raw_id, BDEV_REG_VALUE)
+					    : raw_read32(c->sock, raw_id, BDEV_REG_VALUE);
 
+		raw_id++;
 		CHECK(r);
 		v = (uint32_t)r;
 	}
 	if ((v & 0xffffff00u) != 0xc0ffee00u)
-		die("%s: read 0x%08x", c->id, v);
+		die("%s: read 0x%08x", c->what, v);
 }
 
 static void rtt_run(struct rtt_cfg *c, unsigned long n, unsigned int round)
@@ -71,31 +96,36 @@ static void rtt_run(struct rtt_cfg *c, unsigned long n, unsigned int round)
 		sleep_us(3 * BENCH_POLL_US);
 }
 
-static double med_of(const double *v, unsigned int n)
-{
-	double tmp[32];
-
-	memcpy(tmp, v, n * sizeof(*v));
-	return median(tmp, n);
-}
-
 static void rtt_result(const char *id, const char *what, struct rtt_cfg *c, struct rtt_cfg *base,
-		       enum target_kind kind, double target, const char *src)
+		       unsigned int n, enum target_kind kind, double target, const char *src)
 {
-	unsigned int n = opts.rounds;
 	struct result *r;
 
-	r = result_add(id, "rtt", what, "ns", med_of(c->runs, n), base->what,
-		       med_of(base->runs, n), kind, target, src);
-	result_runs(r, c->runs, n, base->runs, n);
-	result_note(r, "median of %u runs of per-op medians; mean %.0f vs %.0f ns, p99 %.0f vs %.0f ns",
-		    n, med_of(c->means, n), med_of(base->means, n), med_of(c->p99s, n),
-		    med_of(base->p99s, n));
+	r = result_add_runs(id, "rtt", what, "ns", c->runs, n, base->what, base->runs, n, true,
+			    kind, target, src);
+	result_note(r, "per-op medians of %u alternating runs; mean %.0f vs %.0f ns, p99 %.0f vs "
+		       "%.0f ns", n, median_of(c->means, n), median_of(base->means, n),
+		    median_of(c->p99s, n), median_of(base->p99s, n));
 }
+
+enum {
+	C_RAW_BARE,
+	C_LIB_LIB,
+	C_RAW_LIB,
+	C_RAW_BAREP,
+	C_LIB_LIBP,
+	C_RAW_LIBP,
+	C_SPIN_BAREP,
+	C_SPIN_LIBP,
+	C_NCFG,
+};
 
 void bench_rtt(void)
 {
-	unsigned long n = scaled(20000, 2000);
+	/* Many short alternating runs: this machine's speed changes in phases of seconds. */
+	unsigned int rounds = opts.rounds * 5 < MAX_RUNS ? opts.rounds * 5 : MAX_RUNS;
+	unsigned long n = scaled(4000, 500);
+	struct rtt_cfg *cfg = calloc(C_NCFG, sizeof(*cfg));
 	struct bare bare;
 	struct bare bare_poll;
 	struct bdev d[4];
@@ -105,11 +135,14 @@ void bench_rtt(void)
 	char where[128];
 	int sock1;
 	int sock3;
+	int sock3b;
 	unsigned int round;
 	unsigned int i;
 
+	if (!cfg)
+		die("out of memory");
 	printf("\n== 4-byte REGION_READ round trip (%lu reads x %u runs per configuration)\n", n,
-	       opts.rounds);
+	       rounds);
 	CHECK(bare_start(&bare, 0));
 	CHECK(bare_start(&bare_poll, BENCH_POLL_US));
 	for (i = 0; i < 4; i++)
@@ -122,49 +155,56 @@ void bench_rtt(void)
 	CHECK(raw_connect_uvfio(d[1].path, &sock1));
 	CHECK(raw_connect_uvfio(d[3].path, &sock3));
 
-	{
-		struct rtt_cfg cfg[6] = {
-			{.id = "raw_bare", .what = "raw client + bare responder", .sock = bare.sock},
-			{.id = "lib_lib", .what = "uvfio_region_read + lib/device", .sock = -1,
-			 .dev = dev0},
-			{.id = "raw_lib", .what = "raw client + lib/device", .sock = sock1},
-			{.id = "raw_bare_poll", .what = "raw client + bare responder, polling",
-			 .sock = bare_poll.sock, .polled = true},
-			{.id = "lib_lib_poll", .what = "uvfio_region_read + lib/device, latency mode",
-			 .sock = -1, .dev = dev2, .polled = true},
-			{.id = "raw_lib_poll", .what = "raw client + lib/device, latency mode",
-			 .sock = sock3, .polled = true},
-		};
-
-		for (i = 0; i < 6; i++) {
-			cfg[i].lat = calloc(n, sizeof(double));
-			if (!cfg[i].lat)
-				die("out of memory");
-		}
-		/* Interleave the configurations, rotating the order, so drift hits all alike. */
-		for (round = 0; round < opts.rounds; round++)
-			for (i = 0; i < 6; i++)
-				rtt_run(&cfg[(i + round) % 6], n, round);
-
-		rtt_result("rtt.lib_client+lib_server", "uvfio client + uvfio server", &cfg[1],
-			   &cfg[0], TARGET_LE, 1.10, "issue");
-		rtt_result("rtt.raw_client+lib_server", "raw client + uvfio server (server only)",
-			   &cfg[2], &cfg[0], TARGET_LE, 1.10, "issue");
-		rtt_result("rtt.poll.lib_client+lib_server",
-			   "latency mode: uvfio client + server vs polling bare", &cfg[4], &cfg[3],
-			   TARGET_LE, 1.10, "issue");
-		rtt_result("rtt.poll.raw_client+lib_server",
-			   "latency mode: raw client + uvfio server vs polling bare", &cfg[5],
-			   &cfg[3], TARGET_LE, 1.10, "issue");
-		rtt_result("rtt.poll_gain.lib", "uvfio client + server: latency mode vs off",
-			   &cfg[4], &cfg[1], TARGET_NONE, 0, NULL);
-		rtt_result("rtt.poll_gain.bare", "bare responder: polling vs blocking", &cfg[3],
-			   &cfg[0], TARGET_NONE, 0, NULL);
-		for (i = 0; i < 6; i++)
-			free(cfg[i].lat);
+	cfg[C_RAW_BARE] = (struct rtt_cfg){.what = "raw client + bare responder", .sock = bare.sock};
+	cfg[C_LIB_LIB] = (struct rtt_cfg){.what = "uvfio_region_read + lib/device", .sock = -1,
+					  .dev = dev0};
+	cfg[C_RAW_LIB] = (struct rtt_cfg){.what = "raw client + lib/device", .sock = sock1};
+	cfg[C_RAW_BAREP] = (struct rtt_cfg){.what = "raw client + polling bare responder",
+					    .sock = bare_poll.sock, .polled = true};
+	cfg[C_LIB_LIBP] = (struct rtt_cfg){.what = "uvfio_region_read + lib/device, latency mode",
+					   .sock = -1, .dev = dev2, .polled = true};
+	cfg[C_RAW_LIBP] = (struct rtt_cfg){.what = "raw client + lib/device, latency mode",
+					   .sock = sock3, .polled = true};
+	cfg[C_SPIN_BAREP] = (struct rtt_cfg){.what = "polling raw client + polling bare responder",
+					     .sock = bare_poll.sock, .polled = true,
+					     .client_polls = true};
+	cfg[C_SPIN_LIBP] = (struct rtt_cfg){.what = "polling raw client + lib/device, latency mode",
+					    .sock = sock3, .polled = true, .client_polls = true};
+	sock3b = sock3;
+	for (i = 0; i < C_NCFG; i++) {
+		cfg[i].lat = calloc(n, sizeof(double));
+		if (!cfg[i].lat)
+			die("out of memory");
 	}
+	/* Interleave the configurations, rotating the order, so drift hits all alike. */
+	for (round = 0; round < rounds; round++)
+		for (i = 0; i < C_NCFG; i++)
+			rtt_run(&cfg[(i + round) % C_NCFG], n, round);
+
+	rtt_result("rtt.lib_client+lib_server", "uvfio client + uvfio server", &cfg[C_LIB_LIB],
+		   &cfg[C_RAW_BARE], rounds, TARGET_LE, 1.10, "issue");
+	rtt_result("rtt.raw_client+lib_server", "raw client + uvfio server (the server alone)",
+		   &cfg[C_RAW_LIB], &cfg[C_RAW_BARE], rounds, TARGET_LE, 1.10, "issue");
+	rtt_result("rtt.poll.lib_client+lib_server",
+		   "latency mode: uvfio client + server vs polling bare", &cfg[C_LIB_LIBP],
+		   &cfg[C_RAW_BAREP], rounds, TARGET_LE, 1.10, "issue");
+	rtt_result("rtt.poll.raw_client+lib_server",
+		   "latency mode: raw client + uvfio server vs polling bare", &cfg[C_RAW_LIBP],
+		   &cfg[C_RAW_BAREP], rounds, TARGET_LE, 1.10, "issue");
+	rtt_result("rtt.poll.spin_client+lib_server",
+		   "latency mode, client polling too: raw + uvfio server", &cfg[C_SPIN_LIBP],
+		   &cfg[C_SPIN_BAREP], rounds, TARGET_LE, 1.10, "issue");
+	rtt_result("rtt.poll_gain.lib", "uvfio client + server: latency mode vs off",
+		   &cfg[C_LIB_LIBP], &cfg[C_LIB_LIB], rounds, TARGET_NONE, 0, NULL);
+	rtt_result("rtt.poll_gain.bare", "bare responder: polling vs blocking", &cfg[C_RAW_BAREP],
+		   &cfg[C_RAW_BARE], rounds, TARGET_NONE, 0, NULL);
+	rtt_result("rtt.poll_gain.spin_bare", "both sides polling vs both blocking (bare)",
+		   &cfg[C_SPIN_BAREP], &cfg[C_RAW_BARE], rounds, TARGET_NONE, 0, NULL);
+	for (i = 0; i < C_NCFG; i++)
+		free(cfg[i].lat);
+	free(cfg);
 	close(sock1);
-	close(sock3);
+	close(sock3b);
 	uvfio_container_destroy(cont);
 	for (i = 0; i < 4; i++)
 		bdev_stop(&d[i]);
@@ -220,9 +260,10 @@ static double pipelined(int sock, unsigned long nops)
 
 void bench_pipeline(void)
 {
-	unsigned long n = scaled(100000, 10000);
-	double lib[32];
-	double base[32];
+	unsigned int rounds = opts.rounds * 3 < MAX_RUNS ? opts.rounds * 3 : MAX_RUNS;
+	unsigned long n = scaled(30000, 5000);
+	double lib[MAX_RUNS];
+	double base[MAX_RUNS];
 	struct bare bare;
 	struct bdev d;
 	struct result *r;
@@ -230,13 +271,13 @@ void bench_pipeline(void)
 	int sock;
 
 	printf("\n== REGION_READ throughput, %d in flight (%lu reads x %u runs)\n", INFLIGHT, n,
-	       opts.rounds);
+	       rounds);
 	CHECK(bare_start(&bare, 0));
 	CHECK(bdev_start(&d, 0, 0));
 	CHECK(raw_connect_uvfio(d.path, &sock));
 	pipelined(sock, n / 10);
 	pipelined(bare.sock, n / 10);
-	for (round = 0; round < opts.rounds; round++) {
+	for (round = 0; round < rounds; round++) {
 		if (round % 2) {
 			lib[round] = pipelined(sock, n);
 			base[round] = pipelined(bare.sock, n);
@@ -245,11 +286,10 @@ void bench_pipeline(void)
 			lib[round] = pipelined(sock, n);
 		}
 	}
-	r = result_add("pipe16.raw_client+lib_server", "pipe16",
-		       "16 in flight: raw client + uvfio server", "op/s", med_of(lib, opts.rounds),
-		       "raw client + bare responder, 16 in flight", med_of(base, opts.rounds),
+	r = result_add_runs("pipe16.raw_client+lib_server", "pipe16",
+		       "16 in flight: raw client + uvfio server", "op/s", lib, rounds,
+		       "raw client + bare responder, 16 in flight", base, rounds, true,
 		       TARGET_GE, 0.90, "issue");
-	result_runs(r, lib, opts.rounds, base, opts.rounds);
 	result_note(r, "pipelined REGION_READs from a raw client (the driver library is synchronous)");
 	close(sock);
 	bdev_stop(&d);
@@ -323,19 +363,16 @@ void bench_posted(void)
 			CHECK(uvfio_bar_write32(dev, 2, (i & 63) * 16, (uint32_t)i));
 		accessor[round] = (double)(now_ns() - t0) / (double)nmm;
 	}
-	r = result_add("posted.write", "posted", "posted 4-byte REGION_WRITE (No_reply), per op",
-		       "ns", med_of(posted, opts.rounds), "uvfio_region_read round trip",
-		       med_of(rtt, opts.rounds), TARGET_NONE, 0, NULL);
-	result_runs(r, posted, opts.rounds, rtt, opts.rounds);
+	r = result_add_runs("posted.write", "posted", "posted 4-byte REGION_WRITE (No_reply), per op",
+		       "ns", posted, opts.rounds, "uvfio_region_read round trip",
+		       rtt, opts.rounds, true, TARGET_NONE, 0, NULL);
 	result_note(r, "n posted writes then one read to fence them, divided by n");
-	r = result_add("mmap.store", "posted", "store to a sparse-mmap BAR (plain pointer)", "ns",
-		       med_of(store, opts.rounds), "uvfio_region_read round trip",
-		       med_of(rtt, opts.rounds), TARGET_NONE, 0, NULL);
-	result_runs(r, store, opts.rounds, rtt, opts.rounds);
-	r = result_add("mmap.bar_write32", "posted", "uvfio_bar_write32 to a sparse-mmap BAR", "ns",
-		       med_of(accessor, opts.rounds), "uvfio_region_read round trip",
-		       med_of(rtt, opts.rounds), TARGET_NONE, 0, NULL);
-	result_runs(r, accessor, opts.rounds, rtt, opts.rounds);
+	r = result_add_runs("mmap.store", "posted", "store to a sparse-mmap BAR (plain pointer)", "ns",
+		       store, opts.rounds, "uvfio_region_read round trip",
+		       rtt, opts.rounds, true, TARGET_NONE, 0, NULL);
+	r = result_add_runs("mmap.bar_write32", "posted", "uvfio_bar_write32 to a sparse-mmap BAR", "ns",
+		       accessor, opts.rounds, "uvfio_region_read round trip",
+		       rtt, opts.rounds, true, TARGET_NONE, 0, NULL);
 	uvfio_container_destroy(cont);
 	bdev_stop(&d);
 }

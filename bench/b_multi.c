@@ -110,14 +110,6 @@ static void multi_run(struct client *cl, double secs, double *ops_s, double *p99
 	*p99 = percentile(all, nall, 99);
 }
 
-static double med_of(const double *v, unsigned int n)
-{
-	double tmp[32];
-
-	memcpy(tmp, v, n * sizeof(*v));
-	return median(tmp, n);
-}
-
 void bench_multi(void)
 {
 	double secs = opts.quick ? 0.5 : 2.0;
@@ -129,7 +121,6 @@ void bench_multi(void)
 	double ops[3][32];
 	double p99[3][32];
 	char where[128];
-	struct result *r;
 	unsigned int round;
 	unsigned int i;
 	unsigned int k;
@@ -166,26 +157,22 @@ void bench_multi(void)
 			multi_run(cl[kk], secs, &ops[kk][round], &p99[kk][round]);
 		}
 
-	r = result_add("multi64.lib_client+lib_server.ops", "multi",
+	result_add_runs("multi64.lib_client+lib_server.ops", "multi",
 		       "64 x (uvfio client + uvfio server): aggregate reads/s", "op/s",
-		       med_of(ops[MULTI_LIB], rounds), "64 x (raw client + bare responder)",
-		       med_of(ops[MULTI_BARE], rounds), TARGET_GE, 0.90, "ours");
-	result_runs(r, ops[MULTI_LIB], rounds, ops[MULTI_BARE], rounds);
-	r = result_add("multi64.raw_client+lib_server.ops", "multi",
+		       ops[MULTI_LIB], rounds, "64 x (raw client + bare responder)",
+		       ops[MULTI_BARE], rounds, true, TARGET_GE, 0.90, "ours");
+	result_add_runs("multi64.raw_client+lib_server.ops", "multi",
 		       "64 x (raw client + uvfio server): aggregate reads/s", "op/s",
-		       med_of(ops[MULTI_RAW], rounds), "64 x (raw client + bare responder)",
-		       med_of(ops[MULTI_BARE], rounds), TARGET_GE, 0.90, "ours");
-	result_runs(r, ops[MULTI_RAW], rounds, ops[MULTI_BARE], rounds);
-	r = result_add("multi64.lib_client+lib_server.p99", "multi",
+		       ops[MULTI_RAW], rounds, "64 x (raw client + bare responder)",
+		       ops[MULTI_BARE], rounds, true, TARGET_GE, 0.90, "ours");
+	result_add_runs("multi64.lib_client+lib_server.p99", "multi",
 		       "64 x (uvfio client + uvfio server): p99 read latency", "ns",
-		       med_of(p99[MULTI_LIB], rounds), "64 x (raw client + bare responder) p99",
-		       med_of(p99[MULTI_BARE], rounds), TARGET_NONE, 0, NULL);
-	result_runs(r, p99[MULTI_LIB], rounds, p99[MULTI_BARE], rounds);
-	r = result_add("multi64.raw_client+lib_server.p99", "multi",
+		       p99[MULTI_LIB], rounds, "64 x (raw client + bare responder) p99",
+		       p99[MULTI_BARE], rounds, true, TARGET_NONE, 0, NULL);
+	result_add_runs("multi64.raw_client+lib_server.p99", "multi",
 		       "64 x (raw client + uvfio server): p99 read latency", "ns",
-		       med_of(p99[MULTI_RAW], rounds), "64 x (raw client + bare responder) p99",
-		       med_of(p99[MULTI_BARE], rounds), TARGET_NONE, 0, NULL);
-	result_runs(r, p99[MULTI_RAW], rounds, p99[MULTI_BARE], rounds);
+		       p99[MULTI_RAW], rounds, "64 x (raw client + bare responder) p99",
+		       p99[MULTI_BARE], rounds, true, TARGET_NONE, 0, NULL);
 
 	for (i = 0; i < NINST; i++) {
 		close(cl[MULTI_RAW][i].sock);

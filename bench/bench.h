@@ -30,6 +30,9 @@ double median(double *v, size_t n);
 /* The @p-th percentile (0..100) of @n values (@v is sorted in place). */
 double percentile(double *v, size_t n, double p);
 
+/* Most runs a figure keeps. */
+#define MAX_RUNS 64
+
 /* Run-size knobs: the defaults, or a few times smaller with --quick. */
 struct bench_opts {
 	bool quick;
@@ -63,10 +66,11 @@ struct result {
 	double target;
 	char target_src[16]; /* "issue" or "ours" */
 	char note[256];
-	double runs[32];
+	double runs[MAX_RUNS];
 	unsigned int nruns;
-	double baseline_runs[32];
+	double baseline_runs[MAX_RUNS];
 	unsigned int nbaseline_runs;
+	bool paired; /* ratio = median of the per-run ratios runs[i] / baseline_runs[i] */
 };
 
 /* Record a result: computes the ratio and prints one line. */
@@ -75,6 +79,19 @@ struct result *result_add(const char *id, const char *group, const char *what, c
 			  enum target_kind kind, double target, const char *target_src);
 void result_runs(struct result *r, const double *runs, unsigned int n, const double *base,
 		 unsigned int nbase);
+/*
+ * Record a result from its runs: figure and baseline are the medians of
+ * their runs.  @paired: the runs were taken in alternation (run i of each
+ * close together in time), and the ratio is the median of the per-run
+ * ratios - robust against the machine changing speed between runs.
+ */
+struct result *result_add_runs(const char *id, const char *group, const char *what,
+			       const char *unit, const double *runs, unsigned int n,
+			       const char *baseline_what, const double *base, unsigned int nbase,
+			       bool paired, enum target_kind kind, double target,
+			       const char *target_src);
+/* The median of @n values, @v left untouched. */
+double median_of(const double *v, unsigned int n);
 void result_note(struct result *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* A free-form line in the output and in the JSON "notes". */
 void bench_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

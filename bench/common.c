@@ -110,9 +110,59 @@ static void target_str(const struct result *r, char *buf, size_t len)
 		snprintf(buf, len, "%s %.2f", r->kind == TARGET_LE ? "<=" : ">=", r->target);
 }
 
+static struct result *result_new(const char *id, const char *group, const char *what,
+				 const char *unit, double value, const char *baseline_what,
+				 double baseline, enum target_kind kind, double target,
+				 const char *target_src, double ratio);
+
+double median_of(const double *v, unsigned int n)
+{
+	double tmp[MAX_RUNS];
+
+	if (n > MAX_RUNS)
+		n = MAX_RUNS;
+	memcpy(tmp, v, n * sizeof(*v));
+	return median(tmp, n);
+}
+
+struct result *result_add_runs(const char *id, const char *group, const char *what,
+			       const char *unit, const double *runs, unsigned int n,
+			       const char *baseline_what, const double *base, unsigned int nbase,
+			       bool paired, enum target_kind kind, double target,
+			       const char *target_src)
+{
+	double value = median_of(runs, n);
+	double baseline = median_of(base, nbase);
+	double ratio = baseline > 0 ? value / baseline : 0;
+	struct result *r;
+
+	if (paired && n == nbase && n <= MAX_RUNS) {
+		double q[MAX_RUNS];
+		unsigned int i;
+
+		for (i = 0; i < n; i++)
+			q[i] = base[i] > 0 ? runs[i] / base[i] : 0;
+		ratio = median(q, n);
+	}
+	r = result_new(id, group, what, unit, value, baseline_what, baseline, kind, target,
+		       target_src, ratio);
+	result_runs(r, runs, n, base, nbase);
+	r->paired = paired && n == nbase;
+	return r;
+}
+
 struct result *result_add(const char *id, const char *group, const char *what, const char *unit,
 			  double value, const char *baseline_what, double baseline,
 			  enum target_kind kind, double target, const char *target_src)
+{
+	return result_new(id, group, what, unit, value, baseline_what, baseline, kind, target,
+			  target_src, baseline > 0 ? value / baseline : 0);
+}
+
+static struct result *result_new(const char *id, const char *group, const char *what, const char *unit,
+				 double value, const char *baseline_what, double baseline,
+				 enum target_kind kind, double target, const char *target_src,
+				 double ratio)
 {
 	struct result *r;
 	char t[32];
@@ -129,7 +179,7 @@ struct result *result_add(const char *id, const char *group, const char *what, c
 	snprintf(r->target_src, sizeof(r->target_src), "%s", target_src ? target_src : "");
 	r->value = value;
 	r->baseline = baseline;
-	r->ratio = baseline > 0 ? value / baseline : 0;
+	r->ratio = ratio;
 	r->kind = kind;
 	r->target = target;
 	target_str(r, t, sizeof(t));
@@ -144,10 +194,10 @@ void result_runs(struct result *r, const double *runs, unsigned int n, const dou
 {
 	unsigned int i;
 
-	for (i = 0; i < n && i < 32; i++)
+	for (i = 0; i < n && i < MAX_RUNS; i++)
 		r->runs[i] = runs[i];
 	r->nruns = i;
-	for (i = 0; i < nbase && i < 32; i++)
+	for (i = 0; i < nbase && i < MAX_RUNS; i++)
 		r->baseline_runs[i] = base[i];
 	r->nbaseline_runs = i;
 }
@@ -300,7 +350,8 @@ int results_write_json(const char *path, double elapsed_s)
 		json_str(f, r->baseline_what);
 		fprintf(f, ",\n     \"baseline\": %.3f, \"baseline_runs\": ", r->baseline);
 		json_runs(f, r->baseline_runs, r->nbaseline_runs);
-		fprintf(f, ",\n     \"ratio\": %.4f, ", r->ratio);
+		fprintf(f, ",\n     \"ratio\": %.4f, \"ratio_paired\": %s, ", r->ratio,
+			r->paired ? "true" : "false");
 		if (r->kind == TARGET_NONE) {
 			fprintf(f, "\"target\": null, \"target_from\": null, \"met\": null");
 		} else {
