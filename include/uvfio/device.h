@@ -278,6 +278,17 @@ int uvfio_dev_req_trigger(struct uvfio_dev *dev);
 
 /*
  * DMA: the client's memory, through its DMA_MAP windows only.
+ *
+ * A window that comes with an fd is mmapped by the library.  Where the fd is
+ * a memfd that allows it, the library adds F_SEAL_SHRINK at DMA_MAP time
+ * (permanently, on the client's file), so the client cannot shrink the
+ * memory under the device - the nearest thing to the kernel pinning pages.
+ * For other fds (a memfd without MFD_ALLOW_SEALING, tmpfs files) the copies
+ * of uvfio_dev_dma_read()/uvfio_dev_dma_write() run under a SIGBUS guard
+ * (a process-wide SIGBUS handler, installed at such a DMA_MAP, that passes
+ * every other SIGBUS on to the handler it replaced; a thread doing such a
+ * copy gets SIGBUS unblocked): a client that shrinks the file makes the
+ * copy fail with -EFAULT instead of killing the process.
  */
 #define UVFIO_DMA_READ (1u << 0)  /* the device reads client memory */
 #define UVFIO_DMA_WRITE (1u << 1) /* the device writes client memory */
@@ -286,9 +297,11 @@ int uvfio_dev_req_trigger(struct uvfio_dev *dev);
  * uvfio_dev_dma_read() - copy @len bytes of client memory at @iova to @buf.
  * Goes through a mapping's memory when it came with an fd, else sends
  * DMA_READ messages to the client (split at its max_data_xfer_size).
- * Return: 0; -EFAULT if any byte is outside the client's mappings; -EPERM if
- * a mapping lacks read permission; -ENOTCONN without a client; -EIO if the
- * client failed a DMA_READ; -EACCES while bus mastering is disabled.
+ * Return: 0; -EFAULT if any byte is outside the client's mappings, or lies
+ * in memory the client has truncated since (some bytes may have been
+ * copied then); -EPERM if a mapping lacks read permission; -ENOTCONN
+ * without a client; -EIO if the client failed a DMA_READ; -EACCES while
+ * bus mastering is disabled.
  */
 int uvfio_dev_dma_read(struct uvfio_dev *dev, uvfio_iova_t iova, void *buf, size_t len);
 /** uvfio_dev_dma_write() - as uvfio_dev_dma_read(), towards the client. */
@@ -299,6 +312,12 @@ int uvfio_dev_dma_write(struct uvfio_dev *dev, uvfio_iova_t iova, const void *bu
  * @prot: UVFIO_DMA_READ and/or UVFIO_DMA_WRITE.
  * @va: out; valid until the model returns to the device loop (an unmap can
  *      only be processed then).
+ *
+ * Accesses through @va are not guarded: if the client's fd could not be
+ * sealed against shrinking (see above) and the client truncates it, they
+ * raise SIGBUS and kill the process.  Models serving untrusted clients
+ * should prefer uvfio_dev_dma_read()/uvfio_dev_dma_write(), which fail
+ * with -EFAULT instead.
  * Return: 0; -EFAULT (not wholly inside one mapping); -EPERM; -ENOMEM (the
  * mapping has no fd: use uvfio_dev_dma_read/write).
  */

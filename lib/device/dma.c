@@ -3,8 +3,33 @@
  * lib/device/dma.c - the client's DMA windows: an AVL tree of disjoint
  * intervals keyed by IOVA, with the kernel's type1 v2 map/unmap rules
  * (shared/docs/linux-vfio.md §3.1, §3.2).
+ *
+ * A client that shrinks (ftruncate) a file after mapping it would make our
+ * accesses past its new end raise SIGBUS on the device thread; type1 pins
+ * the pages, so a shrink cannot hurt a kernel device.  Two defences:
+ *
+ *  - at map time a memfd gets F_SEAL_SHRINK (unless it has it already, as
+ *    QEMU's sealed memory-backend-memfd and our driver library's DMA
+ *    buffers do), the nearest thing to pinning.  The seal is permanent on
+ *    the client's file: the client can no longer shrink it.  A file that
+ *    cannot be sealed (no MFD_ALLOW_SEALING, F_SEAL_SEAL set, tmpfs or
+ *    hugetlbfs files) is mapped all the same;
+ *  - the copies of uvfio_dma_space_rw() (uvfio_dev_dma_read/write) run
+ *    under a SIGBUS guard: a fault inside the window being copied makes the
+ *    copy fail with -EFAULT instead of killing the process.  The handler is
+ *    installed (process-wide) when a window that could not be sealed is
+ *    mapped, unless it is in place; a SIGBUS that is not ours goes to the
+ *    handler that was there before (or the default action).
+ *
+ * Pointers from uvfio_dma_space_translate() cannot be guarded: a model that
+ * dereferences them for a client whose memory is not sealed can still take
+ * SIGBUS (device.h: uvfio_dev_dma_translate).
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -190,6 +215,127 @@ static void map_free(struct uvfio_dma_map *m)
 	free(m);
 }
 
+/*
+ * The SIGBUS guard (see the top of this file).  Per thread: the window a
+ * copy is reading or writing, and where to go back to if it faults.
+ */
+struct dma_guard {
+	sigjmp_buf env;
+	const char *lo;
+	const char *hi;
+	volatile sig_atomic_t armed;
+	bool unblocked;
+};
+
+static _Thread_local struct dma_guard guard;
+static pthread_mutex_t guard_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct sigaction guard_old; /* under guard_lock; read by the handler */
+
+static void guard_sigbus(int sig, siginfo_t *si, void *uc)
+{
+	struct dma_guard *g = &guard;
+	const char *addr = si->si_addr;
+
+	/* si_code > 0: raised by the kernel for a fault (sigaction(2)), not sent. */
+	if (g->armed && si->si_code > 0 && addr >= g->lo && addr < g->hi) {
+		g->armed = 0;
+		siglongjmp(g->env, 1);
+	}
+	/* Not ours: what was there before. */
+	if ((guard_old.sa_flags & SA_SIGINFO) && guard_old.sa_sigaction) {
+		guard_old.sa_sigaction(sig, si, uc);
+		return;
+	}
+	if (!(guard_old.sa_flags & SA_SIGINFO) && guard_old.sa_handler != SIG_DFL &&
+	    guard_old.sa_handler != SIG_IGN) {
+		guard_old.sa_handler(sig);
+		return;
+	}
+	/*
+	 * The default action: reinstate it; a fault repeats on return and
+	 * terminates as it would have without us, a sent signal is raised
+	 * again (both async-signal-safe; SIGBUS is not blocked: SA_NODEFER).
+	 */
+	signal(SIGBUS, SIG_DFL);
+	if (si->si_code <= 0)
+		raise(SIGBUS);
+}
+
+/*
+ * Install the handler unless it is in place.  Checked at every map that
+ * needs it, not once: a program that installs its own SIGBUS handler later
+ * replaces ours, and the next such map puts ours back in front of it.
+ */
+static void guard_install(void)
+{
+	struct sigaction sa = {
+		.sa_sigaction = guard_sigbus,
+		/*
+		 * SA_NODEFER: SIGBUS stays unblocked in the handler, so the
+		 * siglongjmp() out of it needs no saved signal mask and a
+		 * guarded copy costs no system call.
+		 */
+		.sa_flags = SA_SIGINFO | SA_NODEFER | SA_ONSTACK,
+	};
+	struct sigaction cur;
+
+	sigemptyset(&sa.sa_mask);
+	pthread_mutex_lock(&guard_lock);
+	if (!sigaction(SIGBUS, NULL, &cur) &&
+	    !((cur.sa_flags & SA_SIGINFO) && cur.sa_sigaction == guard_sigbus))
+		sigaction(SIGBUS, &sa, &guard_old);
+	pthread_mutex_unlock(&guard_lock);
+}
+
+/*
+ * memcpy() under the guard; [@lo, @lo + @len) is the window's mapping.
+ * Return: 0, or -EFAULT if the copy touched a page the file no longer has
+ * (some bytes may have moved).
+ */
+static int guarded_copy(void *dst, const void *src, size_t n, const void *lo, uint64_t len)
+{
+	struct dma_guard *g = &guard;
+
+	/*
+	 * A fault's SIGBUS is forced on a thread that blocks it, with the
+	 * default action (signal(7)): the process dies and no handler runs.
+	 * Hosts block every signal in their device threads (lib/mdev does),
+	 * so unblock SIGBUS here, once per thread; blocking it never kept a
+	 * fault from killing the process anyway.
+	 */
+	if (!g->unblocked) {
+		sigset_t bus;
+
+		sigemptyset(&bus);
+		sigaddset(&bus, SIGBUS);
+		pthread_sigmask(SIG_UNBLOCK, &bus, NULL);
+		g->unblocked = true;
+	}
+	g->lo = lo;
+	g->hi = (const char *)lo + len;
+	if (sigsetjmp(g->env, 0))
+		return -EFAULT;
+	g->armed = 1;
+	memcpy(dst, src, n);
+	g->armed = 0;
+	return 0;
+}
+
+/*
+ * F_SEAL_SHRINK on @fd if it can take it (memfd_create(2), fcntl(2) "File
+ * Sealing").  Return: true if the file can no longer shrink.
+ */
+static bool seal_shrink(int fd)
+{
+	int seals = fcntl(fd, F_GET_SEALS);
+
+	if (seals < 0)
+		return false; /* not a memfd/shmem file */
+	if (seals & F_SEAL_SHRINK)
+		return true;
+	return fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK) == 0;
+}
+
 /* Map the window's memory from @fd; type1 pins pages, we mmap them. */
 static int map_fd(struct uvfio_dma_map *m, int fd)
 {
@@ -200,10 +346,18 @@ static int map_fd(struct uvfio_dma_map *m, int fd)
 	/*
 	 * Only regular files (memfd, tmpfs, hugetlbfs): their size can be
 	 * checked, so the device never touches a page beyond EOF (SIGBUS).
+	 * Seal first, then check the size, so a shrink cannot slip between.
 	 */
 	if (fstat(fd, &st) < 0)
 		return -errno;
-	if (!S_ISREG(st.st_mode) || st.st_size < 0 || (uint64_t)st.st_size < m->offset ||
+	if (!S_ISREG(st.st_mode))
+		return -EINVAL;
+	if (!seal_shrink(fd)) {
+		guard_install();
+	} else if (fstat(fd, &st) < 0) {
+		return -errno;
+	}
+	if (st.st_size < 0 || (uint64_t)st.st_size < m->offset ||
 	    (uint64_t)st.st_size - m->offset < m->size)
 		return -EINVAL;
 	if (m->prot & UVFIO_DMA_READ)
@@ -407,10 +561,13 @@ int uvfio_dma_space_rw(struct uvfio_dma_space *s, uvfio_iova_t iova, void *buf, 
 		if (m->va) {
 			char *mem = (char *)m->va + (cur - m->iova);
 
+			/* A client may have shrunk the file under us: guarded. */
 			if (write)
-				memcpy(mem, p, chunk);
+				ret = guarded_copy(mem, p, chunk, m->va, m->size);
 			else
-				memcpy(p, mem, chunk);
+				ret = guarded_copy(p, mem, chunk, m->va, m->size);
+			if (ret)
+				return ret;
 		} else {
 			/*
 			 * The callback may let the client unmap windows
