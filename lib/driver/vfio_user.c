@@ -22,6 +22,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <syslog.h>
 #include <time.h>
@@ -605,6 +606,7 @@ static int vu_region_write(struct uvfio_device *d, const struct uvfio_region *r,
 static int vu_region_mmap(struct uvfio_device *d, const struct uvfio_region *r, uint64_t off,
 			  size_t len, int prot, void *addr)
 {
+	struct stat st;
 	void *p;
 
 	if (r->fd < 0)
@@ -614,6 +616,24 @@ static int vu_region_mmap(struct uvfio_device *d, const struct uvfio_region *r, 
 	if (r->fd_offset > (uint64_t)INT64_MAX - off)
 		return uvfio_fail(-EPROTO, "%s: region %u mmap offset overflows", d->name,
 				  r->info.index);
+	/*
+	 * A file shorter than the mapping maps fine, and then kills us with
+	 * SIGBUS on the first touch of a page past its end: a server must not
+	 * be able to do that (DESIGN.md Security).  Pages are what count: the
+	 * tail of a partly backed last page reads as zeros.
+	 */
+	if (!fstat(r->fd, &st) && S_ISREG(st.st_mode)) {
+		uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+		uint64_t backed = ((uint64_t)st.st_size + page - 1) & ~(page - 1);
+
+		if (st.st_size < 0 || backed < r->fd_offset + off ||
+		    backed - (r->fd_offset + off) < len)
+			return uvfio_fail(-EPROTO,
+					  "%s: region %u: the server's fd holds %lld bytes, too few "
+					  "for [0x%llx, +0x%zx)",
+					  d->name, r->info.index, (long long)st.st_size,
+					  (unsigned long long)(r->fd_offset + off), len);
+	}
 	p = mmap(addr, len, prot, MAP_SHARED | MAP_FIXED, r->fd, (off_t)(r->fd_offset + off));
 	if (p == MAP_FAILED)
 		return uvfio_fail(-errno, "%s: mmap of region %u at 0x%llx failed: %s", d->name,
