@@ -237,7 +237,12 @@ static int run_capture(char *const argv[], char *out, size_t outsz, int ms)
 		return -errno;
 	}
 	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
 		dup2(p[1], STDOUT_FILENO);
+		/* "uvfiod is not running" while it starts: retried, not news. */
+		if (null >= 0)
+			dup2(null, STDERR_FILENO);
 		execv(argv[0], argv);
 		_exit(127);
 	}
