@@ -289,6 +289,18 @@ int uvfio_dev_req_trigger(struct uvfio_dev *dev);
  * every other SIGBUS on to the handler it replaced; a thread doing such a
  * copy gets SIGBUS unblocked): a client that shrinks the file makes the
  * copy fail with -EFAULT instead of killing the process.
+ *
+ * A window without an fd is reached with DMA_READ/DMA_WRITE messages in
+ * the spec's layout ({u64 address, u64 count, data}).  QEMU 10.1 and 10.2
+ * use another one (contract §5.11: a u32 count at 8, data at 12), so
+ * message DMA with them is not interoperable: a DMA_WRITE lands in guest
+ * memory 4 bytes late behind 4 zero bytes (its last 4 bytes lost), and a
+ * DMA_READ reply is refused as malformed (-EIO) - or, when its first 4
+ * data bytes are zero, taken with the data shifted by 4 bytes.  There is no
+ * compatibility layout: run such a QEMU with fd-backed shared guest RAM
+ * (-object memory-backend-memfd,share=on -machine memory-backend=...), so
+ * RAM comes with fds and no DMA goes by message.  QEMU maps only its
+ * ROM/flash without an fd.
  */
 #define UVFIO_DMA_READ (1u << 0)  /* the device reads client memory */
 #define UVFIO_DMA_WRITE (1u << 1) /* the device writes client memory */

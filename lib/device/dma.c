@@ -24,6 +24,10 @@
  * Pointers from uvfio_dma_space_translate() cannot be guarded: a model that
  * dereferences them for a client whose memory is not sealed can still take
  * SIGBUS (device.h: uvfio_dev_dma_translate).
+ *
+ * Windows without an fd go by DMA_READ/DMA_WRITE message in the spec's
+ * layout, which QEMU <= 10.2 does not speak (contract §5.11; device.h, the
+ * DMA section, says what that means and what to do).
  */
 #include <errno.h>
 #include <fcntl.h>
