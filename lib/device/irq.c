@@ -10,6 +10,7 @@
  * uvfio_dev_req_trigger() (any thread; req_fd is under req_lock).
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,13 +19,24 @@
 
 #include "device/dev_priv.h"
 
-/* Signal an eventfd (eventfd(2): add 1 to the counter). */
+/*
+ * Signal an eventfd (eventfd(2): add 1 to the counter), never blocking, as
+ * the kernel's eventfd_signal() never does.  The client chose the fd's
+ * blocking mode and shares it with us (one open file description), so a
+ * write to a blocking eventfd whose counter is at its maximum would stop
+ * the device thread until the client reads it: write only when poll()
+ * says it can be written without blocking.  (Only a client writing its own
+ * eventfd between the two calls could still make the write wait.)
+ */
 static void signal_fd(int fd)
 {
+	struct pollfd p = {.fd = fd, .events = POLLOUT};
 	uint64_t one = 1;
 
-	if (fd >= 0 && write(fd, &one, sizeof(one)) < 0) {
-		/* EAGAIN: counter at its maximum, the signal is already pending. */
+	if (fd < 0 || poll(&p, 1, 0) != 1 || !(p.revents & POLLOUT))
+		return; /* counter at its maximum: the signal is already pending */
+	if (write(fd, &one, sizeof(one)) < 0) {
+		/* EAGAIN: the same, on a non-blocking eventfd. */
 	}
 }
 
