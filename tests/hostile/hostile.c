@@ -325,11 +325,13 @@ static int start_serve(struct target *t)
 
 	for (i = 0; i < HOSTILE_NINST; i++) {
 		struct target_inst *in = &t->inst[i];
+		char path[sizeof(in->sock)];
 		char *argv[] = {(char *)UVFIO_SERVE_BIN, (char *)"edu", (char *)"--socket-path",
 				in->sock, NULL};
 
-		snprintf(in->sock, sizeof(in->sock), "%s/edu%u.sock", t->dir, i);
-		snprintf(in->where, sizeof(in->where), "unix:%s", in->sock);
+		snprintf(path, sizeof(path), "%s/edu%u.sock", t->dir, i);
+		memcpy(in->sock, path, sizeof(path));
+		snprintf(in->where, sizeof(in->where), "unix:%s", path);
 		in->pid = spawn(t->log, argv);
 		if (in->pid < 0)
 			return -errno;
