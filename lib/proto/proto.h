@@ -322,6 +322,18 @@ int uvfio_msg_reply_error(int sock, const struct uvfio_msg_hdr *req, int err);
 int uvfio_msg_recv(int sock, struct uvfio_msg *msg, size_t bufsize, unsigned int max_fds);
 
 /**
+ * uvfio_msg_try_recv() - uvfio_msg_recv() that returns -EAGAIN at once when
+ * no byte of a new message is there, on a blocking socket too (the first
+ * recvmsg() has MSG_DONTWAIT).  Once a message has begun it is read whole,
+ * as uvfio_msg_recv() does (a blocking socket's SO_RCVTIMEO bounds the wait).
+ * It saves the poll() a reader of a blocking socket would otherwise make
+ * before each message.
+ *
+ * Return: as uvfio_msg_recv().
+ */
+int uvfio_msg_try_recv(int sock, struct uvfio_msg *msg, size_t bufsize, unsigned int max_fds);
+
+/**
  * uvfio_msg_close_fds() - close and forget every fd still held in @msg.
  */
 void uvfio_msg_close_fds(struct uvfio_msg *msg);

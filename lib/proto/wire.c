@@ -11,8 +11,10 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 
 #include "proto/proto.h"
 
@@ -77,6 +79,53 @@ static int wait_ready(int sock, short events)
 		if (errno != EINTR)
 			return -errno;
 	}
+}
+
+/*
+ * A message that arrives in pieces must still arrive within one receive
+ * timeout (SO_RCVTIMEO) of its first short read: otherwise a peer dribbling a
+ * byte every few seconds would hold the reader forever, as each recv() starts
+ * its own timeout.  Armed only on the slow path, so a message that comes whole
+ * costs no extra system call.
+ */
+struct rx_deadline {
+	bool armed;
+	bool none; /* blocking socket without SO_RCVTIMEO, or non-blocking */
+	struct timespec end;
+};
+
+/* Return: 0 while the message may go on arriving, -ETIMEDOUT once it may not. */
+static int rx_deadline_check(int sock, struct rx_deadline *d)
+{
+	struct timespec now;
+
+	if (d->none)
+		return 0;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (!d->armed) {
+		struct timeval tv;
+		socklen_t sl = sizeof(tv);
+		int fl = fcntl(sock, F_GETFL);
+
+		d->armed = true;
+		if (fl < 0 || (fl & O_NONBLOCK) ||
+		    getsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &tv, &sl) ||
+		    (!tv.tv_sec && !tv.tv_usec)) {
+			d->none = true;
+			return 0;
+		}
+		d->end.tv_sec = now.tv_sec + tv.tv_sec;
+		d->end.tv_nsec = now.tv_nsec + tv.tv_usec * 1000L;
+		if (d->end.tv_nsec >= 1000000000L) {
+			d->end.tv_sec++;
+			d->end.tv_nsec -= 1000000000L;
+		}
+		return 0;
+	}
+	if (now.tv_sec > d->end.tv_sec ||
+	    (now.tv_sec == d->end.tv_sec && now.tv_nsec >= d->end.tv_nsec))
+		return -ETIMEDOUT;
+	return 0;
 }
 
 /* Drop the first @n bytes from the iovec array *@v of *@cnt entries. */
@@ -264,9 +313,11 @@ static bool take_fds(struct msghdr *mh, struct uvfio_msg *msg)
 /*
  * Read the header: recvmsg() so the fds sent with the first byte arrive here
  * (contract §1).  Returns 0, -EAGAIN with nothing read, -ECONNRESET on EOF
- * at the boundary, -EPROTO on EOF inside the header, or -errno.
+ * at the boundary, -EPROTO on EOF inside the header, or -errno.  @try: do
+ * not wait for the first byte, even on a blocking socket.
  */
-static int recv_hdr(int sock, struct uvfio_msg *msg, bool *fds_dropped)
+static int recv_hdr(int sock, struct uvfio_msg *msg, bool *fds_dropped, bool try,
+		    struct rx_deadline *dl)
 {
 	union {
 		struct cmsghdr align;
@@ -285,9 +336,13 @@ static int recv_hdr(int sock, struct uvfio_msg *msg, bool *fds_dropped)
 			.msg_control = ctl.buf,
 			.msg_controllen = sizeof(ctl.buf),
 		};
+		int flags = MSG_CMSG_CLOEXEC | MSG_WAITALL;
 		ssize_t n;
 
-		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC | MSG_WAITALL);
+		/* Once a byte has come, the rest of the message is waited for. */
+		if (try && !got)
+			flags |= MSG_DONTWAIT;
+		n = recvmsg(sock, &mh, flags);
 		if (n < 0) {
 			int err = errno;
 			int ret;
@@ -298,6 +353,8 @@ static int recv_hdr(int sock, struct uvfio_msg *msg, bool *fds_dropped)
 				return got ? (err == ECONNRESET ? -EPROTO : -err) : -err;
 			if (!got)
 				return -EAGAIN;
+			if (rx_deadline_check(sock, dl))
+				return -ETIMEDOUT;
 			ret = wait_ready(sock, POLLIN);
 			if (ret)
 				return ret;
@@ -308,12 +365,14 @@ static int recv_hdr(int sock, struct uvfio_msg *msg, bool *fds_dropped)
 		if (n == 0)
 			return got ? -EPROTO : -ECONNRESET;
 		got += (size_t)n;
+		if (got < HDR_SIZE && rx_deadline_check(sock, dl))
+			return -ETIMEDOUT;
 	}
 	return 0;
 }
 
 /* Read exactly @len bytes into @buf; the message has begun, so EOF is -EPROTO. */
-static int recv_exact(int sock, void *buf, size_t len)
+static int recv_exact(int sock, void *buf, size_t len, struct rx_deadline *dl)
 {
 	size_t got = 0;
 
@@ -332,6 +391,8 @@ static int recv_exact(int sock, void *buf, size_t len)
 				return -EPROTO;
 			if (err != EAGAIN && err != EWOULDBLOCK)
 				return -err;
+			if (rx_deadline_check(sock, dl))
+				return -ETIMEDOUT;
 			ret = wait_ready(sock, POLLIN);
 			if (ret)
 				return ret;
@@ -340,16 +401,19 @@ static int recv_exact(int sock, void *buf, size_t len)
 		if (n == 0)
 			return -EPROTO;
 		got += (size_t)n;
+		if (got < len && rx_deadline_check(sock, dl))
+			return -ETIMEDOUT;
 	}
 	return 0;
 }
 
 /* Consume @len payload bytes we have no room for, through @scratch. */
-static int drain(int sock, size_t len, void *scratch, size_t scratch_size)
+static int drain(int sock, size_t len, void *scratch, size_t scratch_size,
+		 struct rx_deadline *dl)
 {
 	while (len) {
 		size_t n = len < scratch_size ? len : scratch_size;
-		int ret = recv_exact(sock, scratch, n);
+		int ret = recv_exact(sock, scratch, n, dl);
 
 		if (ret)
 			return ret;
@@ -358,9 +422,11 @@ static int drain(int sock, size_t len, void *scratch, size_t scratch_size)
 	return 0;
 }
 
-int uvfio_msg_recv(int sock, struct uvfio_msg *msg, size_t bufsize, unsigned int max_fds)
+static int recv_msg(int sock, struct uvfio_msg *msg, size_t bufsize, unsigned int max_fds,
+		    bool try)
 {
 	char scratch[DRAIN_CHUNK];
+	struct rx_deadline dl = { .armed = false };
 	bool fds_dropped = false;
 	uint32_t type;
 	size_t len;
@@ -373,7 +439,7 @@ int uvfio_msg_recv(int sock, struct uvfio_msg *msg, size_t bufsize, unsigned int
 	if (max_fds > UVFIO_MAX_MSG_FDS)
 		max_fds = UVFIO_MAX_MSG_FDS;
 
-	ret = recv_hdr(sock, msg, &fds_dropped);
+	ret = recv_hdr(sock, msg, &fds_dropped, try, &dl);
 	if (ret)
 		goto err_close_fds;
 
@@ -393,15 +459,15 @@ int uvfio_msg_recv(int sock, struct uvfio_msg *msg, size_t bufsize, unsigned int
 			goto err_close_fds;
 		}
 		if (bufsize > sizeof(scratch))
-			ret = drain(sock, len, msg->payload, bufsize);
+			ret = drain(sock, len, msg->payload, bufsize, &dl);
 		else
-			ret = drain(sock, len, scratch, sizeof(scratch));
+			ret = drain(sock, len, scratch, sizeof(scratch), &dl);
 		if (!ret)
 			ret = -EMSGSIZE;
 		goto err_close_fds;
 	}
 
-	ret = recv_exact(sock, msg->payload, len);
+	ret = recv_exact(sock, msg->payload, len, &dl);
 	if (ret)
 		goto err_close_fds;
 	msg->len = len;
@@ -415,6 +481,16 @@ int uvfio_msg_recv(int sock, struct uvfio_msg *msg, size_t bufsize, unsigned int
 err_close_fds:
 	uvfio_msg_close_fds(msg);
 	return ret;
+}
+
+int uvfio_msg_recv(int sock, struct uvfio_msg *msg, size_t bufsize, unsigned int max_fds)
+{
+	return recv_msg(sock, msg, bufsize, max_fds, false);
+}
+
+int uvfio_msg_try_recv(int sock, struct uvfio_msg *msg, size_t bufsize, unsigned int max_fds)
+{
+	return recv_msg(sock, msg, bufsize, max_fds, true);
 }
 
 /*

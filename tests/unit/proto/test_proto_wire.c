@@ -719,6 +719,7 @@ struct trickle {
 	pthread_t poke;     /* thread to signal between bytes, if poke_sig */
 	int poke_sig;
 	unsigned int delay_us;
+	volatile int stop;  /* set by the reader to end the trickle early */
 };
 
 static void *trickle_thread(void *arg)
@@ -726,7 +727,7 @@ static void *trickle_thread(void *arg)
 	struct trickle *t = arg;
 	size_t i;
 
-	for (i = 0; i < t->len; i++) {
+	for (i = 0; i < t->len && !t->stop; i++) {
 		if (i == 0 && t->fd >= 0)
 			raw_send_fds(t->sock, t->bytes, 1, &t->fd, 1);
 		else
@@ -814,6 +815,34 @@ static void test_recv_eintr(void **state)
 {
 	(void)state;
 	run_trickle(SIGUSR1);
+}
+
+/*
+ * A peer dribbling a message a byte at a time, each byte well within the
+ * socket's receive timeout, must not hold the reader for longer than about
+ * one timeout past its first short read: the whole message gets a deadline.
+ */
+static void test_recv_dribble_deadline(void **state)
+{
+	uint8_t buf[64];
+	struct uvfio_msg msg = { .payload = buf };
+	struct timeval tv = { .tv_sec = 0, .tv_usec = 300000 };
+	struct trickle t;
+	pthread_t th;
+	int sv[2];
+
+	(void)state;
+	make_pair(sv);
+	assert_int_equal(setsockopt(sv[1], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
+	/* 36 bytes, 120 ms apart: 4.3 s in all, each gap well under 300 ms. */
+	t = (struct trickle){ .sock = sv[0], .bytes = trickle_msg, .len = sizeof(trickle_msg),
+			      .fd = -1, .delay_us = 120000 };
+	assert_int_equal(pthread_create(&th, NULL, trickle_thread, &t), 0);
+	assert_int_equal(uvfio_msg_recv(sv[1], &msg, sizeof(buf), 1), -ETIMEDOUT);
+	assert_int_equal(msg.nfds, 0);
+	t.stop = 1;
+	pthread_join(th, NULL);
+	close_pair(sv);
 }
 
 struct slow_reader {
@@ -1395,6 +1424,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_fds_on_later_byte),
 	cmocka_unit_test(test_recv_byte_by_byte),
 	cmocka_unit_test(test_recv_eintr),
+	cmocka_unit_test(test_recv_dribble_deadline),
 	cmocka_unit_test(test_send_eintr_partial),
 	cmocka_unit_test(test_eof_boundary),
 	cmocka_unit_test(test_eof_in_header),
