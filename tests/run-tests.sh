@@ -2,15 +2,37 @@
 # Run every test binary of the given meson build dirs, then the guest tests,
 # and sum their closing "N passed, N failed[, N skipped]" lines.
 #
-# Usage: tests/run-tests.sh BUILD_DIR [BUILD_DIR...]
+# Usage: tests/run-tests.sh [--valgrind] BUILD_DIR [BUILD_DIR...]
 #   The first build dir also runs the guest tests (tests/guest), unless
 #   UVFIO_NO_GUEST=1.  Logs: BUILD_DIR/test-logs/NAME.log
+#   Binaries run UVFIO_TEST_JOBS at a time (default 2; every test uses its
+#   own temporary directory and sockets, so they may run side by side); the
+#   results are reported in a fixed order whatever finishes first.
 #   UVFIO_TEST_TIMEOUT: seconds per test binary (default 600).
+#
+#   A ThreadSanitizer build (b_sanitize=thread, found from the build dir's
+#   meson-info) runs its binaries under `setarch -R` (no ASLR: TSan's fixed
+#   shadow layout and high vm.mmap_rnd_bits do not mix, "FATAL:
+#   ThreadSanitizer: unexpected memory mapping") and skips the names matching
+#   UVFIO_TSAN_SKIP (an extended regex; default: the single-threaded fuzz
+#   smoke programs).  Its logs: BUILD_DIR/test-logs/.
+#
+#   --valgrind: run only the integration tests (BUILD_DIR/tests/integration)
+#   under valgrind's memcheck, following child processes, with
+#   tests/valgrind.supp; any error or definite leak fails the binary.  No
+#   guest tests.  Logs: BUILD_DIR/test-logs/valgrind/.
 set -uo pipefail
 
-[ $# -ge 1 ] || { echo "usage: $0 BUILD_DIR [BUILD_DIR...]" >&2; exit 2; }
+valgrind=0
+if [ "${1:-}" = --valgrind ]; then
+  valgrind=1
+  shift
+fi
+[ $# -ge 1 ] || { echo "usage: $0 [--valgrind] BUILD_DIR [BUILD_DIR...]" >&2; exit 2; }
 here=$(cd "$(dirname "$0")" && pwd)
 timeout_s=${UVFIO_TEST_TIMEOUT:-600}
+jobs_max=${UVFIO_TEST_JOBS:-2}
+tsan_skip=${UVFIO_TSAN_SKIP:-^test-fuzz-}
 total_pass=0 total_fail=0 total_skip=0
 failed_names=()
 
@@ -39,31 +61,104 @@ add_summary() {
   fi
 }
 
+# sanitizer BUILD_DIR: the build's b_sanitize value ("none" if unknown).
+sanitizer() {
+  python3 - "$1/meson-info/intro-buildoptions.json" 2>/dev/null <<'EOF' || echo none
+import json, sys
+for o in json.load(open(sys.argv[1])):
+    if o["name"] == "b_sanitize":
+        v = o["value"]
+        print(",".join(v) if isinstance(v, list) else v)
+        break
+else:
+    print("none")
+EOF
+}
+
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:exitcode=23}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1:exitcode=24}
+export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=0:exitcode=66:second_deadlock_stack=1}
 
+# Children (uvfiod, uvfio-serve ...) run under memcheck too, except the
+# command-line tools the tests give only a few hundred milliseconds to act
+# (uvfioctl, uvfio-serial): under valgrind they miss those deadlines.  Their
+# library code runs under memcheck in-process in other tests.
+vg_opts=(--tool=memcheck --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite
+         --show-leak-kinds=definite --track-fds=yes --trace-children=yes
+         --trace-children-skip='*/uvfioctl,*/uvfio-serial' --child-silent-after-fork=yes
+         --num-callers=30 --suppressions="$here/valgrind.supp")
+
+# The job list: label, log, and the command (a prefix, then the binary).
+J_LABEL=() J_LOG=() J_PREFIX=() J_BIN=()
+add_job() { J_LABEL+=("$1"); J_LOG+=("$2"); J_PREFIX+=("$3"); J_BIN+=("$4"); }
+
+guest_dir=""
 first=1
 for b in "$@"; do
   [ -d "$b" ] || { echo "run-tests: no build dir $b" >&2; exit 2; }
   b=$(cd "$b" && pwd)
-  mkdir -p "$b/test-logs"
   tag=$(basename "$b")
+  prefix="" skip_re="" search="$b/tests" logdir="$b/test-logs"
+  if [ $valgrind = 1 ]; then
+    command -v valgrind >/dev/null || { echo "run-tests: valgrind is not installed" >&2; exit 2; }
+    prefix="valgrind ${vg_opts[*]}" search="$b/tests/integration" logdir="$b/test-logs/valgrind"
+    tag="$tag, valgrind"
+  elif [[ "$(sanitizer "$b")" == *thread* ]]; then
+    if setarch "$(uname -m)" -R true 2>/dev/null; then
+      prefix="setarch $(uname -m) -R"
+    fi
+    skip_re=$tsan_skip
+  fi
+  mkdir -p "$logdir"
   while IFS= read -r t; do
     name=$(basename "$t")
-    log="$b/test-logs/$name.log"
-    timeout --kill-after=10 "$timeout_s" "$t" >"$log" 2>&1 </dev/null
-    add_summary "$name [$tag]" "$log" $?
-  done < <(find "$b/tests" -type f -perm -u+x -name 'test-*' 2>/dev/null | sort)
-  if [ $first = 1 ] && [ "${UVFIO_NO_GUEST:-0}" != 1 ]; then
-    if [ -x "$here/guest/run-guest-tests.sh" ]; then
-      log="$b/test-logs/guest.log"
-      "$here/guest/run-guest-tests.sh" "$b" >"$log" 2>"$b/test-logs/guest.stderr"
-      add_summary "guest tests [$tag]" "$log" $?
-      grep -E '^SKIP' "$log" || true
+    if [ -n "$skip_re" ] && [[ "$name" =~ $skip_re ]]; then
+      continue
     fi
+    add_job "$name [$tag]" "$logdir/$name.log" "$prefix" "$t"
+  done < <(find "$search" -type f -perm -u+x -name 'test-*' 2>/dev/null | sort)
+  if [ $first = 1 ] && [ $valgrind = 0 ] && [ "${UVFIO_NO_GUEST:-0}" != 1 ]; then
+    guest_dir=$b
   fi
   first=0
 done
+
+# Run the jobs, jobs_max at a time; report each in list order as soon as it
+# and every job before it have finished.  Each job leaves LOG.rc behind.
+next_report=0
+report_ready() {
+  while [ $next_report -lt ${#J_LABEL[@]} ] && [ -f "${J_LOG[$next_report]}.rc" ]; do
+    add_summary "${J_LABEL[$next_report]}" "${J_LOG[$next_report]}" \
+      "$(cat "${J_LOG[$next_report]}.rc")"
+    rm -f "${J_LOG[$next_report]}.rc"
+    next_report=$((next_report + 1))
+  done
+}
+for i in "${!J_LABEL[@]}"; do
+  rm -f "${J_LOG[$i]}.rc"
+  while [ "$(jobs -rp | wc -l)" -ge "$jobs_max" ]; do
+    wait -n
+    report_ready
+  done
+  (
+    set -f # the prefix is split into words, never globbed
+    # shellcheck disable=SC2086
+    timeout --kill-after=10 "$timeout_s" ${J_PREFIX[$i]} "${J_BIN[$i]}" \
+      >"${J_LOG[$i]}" 2>&1 </dev/null
+    echo $? >"${J_LOG[$i]}.rc"
+  ) &
+  report_ready
+done
+wait
+report_ready
+
+# The guest tests boot QEMU: alone, after the binaries.
+if [ -n "$guest_dir" ] && [ -x "$here/guest/run-guest-tests.sh" ]; then
+  log="$guest_dir/test-logs/guest.log"
+  "$here/guest/run-guest-tests.sh" "$guest_dir" >"$log" 2>"$guest_dir/test-logs/guest.stderr"
+  add_summary "guest tests [$(basename "$guest_dir")]" "$log" $?
+  grep -E '^SKIP' "$log" || true
+fi
 
 if [ ${#failed_names[@]} -gt 0 ]; then
   echo "failed: ${failed_names[*]}"
