@@ -169,7 +169,7 @@ static void flat_results(const char *idfmt, const char *whatfmt, double (*get)[3
 		snprintf(what, sizeof(what), whatfmt, size_names[k]);
 		snprintf(base, sizeof(base), whatfmt, size_names[0]);
 		r = result_add_runs(id, "dma_maps", what, "ns/op", get[k], opts.rounds, base,
-			       get[0], opts.rounds, true, k ? TARGET_LE : TARGET_NONE, target,
+			       get[0], opts.rounds, RUNS_PAIRED, k ? TARGET_LE : TARGET_NONE, target,
 			       "ours");
 		if (note)
 			result_note(r, "%s", note);
@@ -307,7 +307,7 @@ static void bench_dma_socket(void)
 		snprintf(what, sizeof(what), "DMA_MAP(fd)+DMA_UNMAP over the socket, %s maps",
 			 k ? "64k" : "1k");
 		r = result_add_runs(id, "dma_maps", what, "ns/op", ss[k].mu, opts.rounds,
-			       "the same with 1k maps", ss[0].mu, opts.rounds, true,
+			       "the same with 1k maps", ss[0].mu, opts.rounds, RUNS_PAIRED,
 			       k ? TARGET_LE : TARGET_NONE, 2.0, "ours");
 		result_note(r, "two synchronous round trips per op (raw client, lib/device server); "
 			       "%s = %lu windows", k ? "64k" : "1k", ss[k].n + 1);
@@ -432,19 +432,19 @@ void bench_copy(void)
 		snprintf(id, sizeof(id), "copy.dma_read.%s", copy_names[k]);
 		snprintf(what, sizeof(what), "uvfio_dev_dma_read %s", copy_names[k]);
 		result_add_runs(id, "copy", what, "ns", j->rd[k], opts.rounds,
-			       "memcpy from the pre-translated mapping", j->rd_base[k], opts.rounds, true,
+			       "memcpy from the pre-translated mapping", j->rd_base[k], opts.rounds, RUNS_PAIRED,
 			       TARGET_LE, 1.10, "ours");
 
 		snprintf(id, sizeof(id), "copy.translate_memcpy.%s", copy_names[k]);
 		snprintf(what, sizeof(what), "uvfio_dev_dma_translate + memcpy %s", copy_names[k]);
 		result_add_runs(id, "copy", what, "ns", j->tr[k], opts.rounds,
-			       "memcpy from the pre-translated mapping", j->rd_base[k], opts.rounds, true,
+			       "memcpy from the pre-translated mapping", j->rd_base[k], opts.rounds, RUNS_PAIRED,
 			       TARGET_LE, 1.10, "ours");
 
 		snprintf(id, sizeof(id), "copy.dma_write.%s", copy_names[k]);
 		snprintf(what, sizeof(what), "uvfio_dev_dma_write %s", copy_names[k]);
 		result_add_runs(id, "copy", what, "ns", j->wr[k], opts.rounds,
-			       "memcpy to the pre-translated mapping", j->wr_base[k], opts.rounds, true,
+			       "memcpy to the pre-translated mapping", j->wr_base[k], opts.rounds, RUNS_PAIRED,
 			       TARGET_LE, 1.10, "ours");
 	}
 	free(j->local);

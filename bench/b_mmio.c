@@ -101,7 +101,7 @@ static void rtt_result(const char *id, const char *what, struct rtt_cfg *c, stru
 {
 	struct result *r;
 
-	r = result_add_runs(id, "rtt", what, "ns", c->runs, n, base->what, base->runs, n, true,
+	r = result_add_runs(id, "rtt", what, "ns", c->runs, n, base->what, base->runs, n, RUNS_BEST_LOW,
 			    kind, target, src);
 	result_note(r, "per-op medians of %u alternating runs; mean %.0f vs %.0f ns, p99 %.0f vs "
 		       "%.0f ns", n, median_of(c->means, n), median_of(base->means, n),
@@ -288,7 +288,7 @@ void bench_pipeline(void)
 	}
 	r = result_add_runs("pipe16.raw_client+lib_server", "pipe16",
 		       "16 in flight: raw client + uvfio server", "op/s", lib, rounds,
-		       "raw client + bare responder, 16 in flight", base, rounds, true,
+		       "raw client + bare responder, 16 in flight", base, rounds, RUNS_BEST_HIGH,
 		       TARGET_GE, 0.90, "issue");
 	result_note(r, "pipelined REGION_READs from a raw client (the driver library is synchronous)");
 	close(sock);
@@ -365,14 +365,14 @@ void bench_posted(void)
 	}
 	r = result_add_runs("posted.write", "posted", "posted 4-byte REGION_WRITE (No_reply), per op",
 		       "ns", posted, opts.rounds, "uvfio_region_read round trip",
-		       rtt, opts.rounds, true, TARGET_NONE, 0, NULL);
+		       rtt, opts.rounds, RUNS_PAIRED, TARGET_NONE, 0, NULL);
 	result_note(r, "n posted writes then one read to fence them, divided by n");
 	r = result_add_runs("mmap.store", "posted", "store to a sparse-mmap BAR (plain pointer)", "ns",
 		       store, opts.rounds, "uvfio_region_read round trip",
-		       rtt, opts.rounds, true, TARGET_NONE, 0, NULL);
+		       rtt, opts.rounds, RUNS_PAIRED, TARGET_NONE, 0, NULL);
 	r = result_add_runs("mmap.bar_write32", "posted", "uvfio_bar_write32 to a sparse-mmap BAR", "ns",
 		       accessor, opts.rounds, "uvfio_region_read round trip",
-		       rtt, opts.rounds, true, TARGET_NONE, 0, NULL);
+		       rtt, opts.rounds, RUNS_PAIRED, TARGET_NONE, 0, NULL);
 	uvfio_container_destroy(cont);
 	bdev_stop(&d);
 }

@@ -70,7 +70,24 @@ struct result {
 	unsigned int nruns;
 	double baseline_runs[MAX_RUNS];
 	unsigned int nbaseline_runs;
-	bool paired; /* ratio = median of the per-run ratios runs[i] / baseline_runs[i] */
+	const char *stat; /* how value, baseline and ratio come from the runs */
+};
+
+/*
+ * How a figure comes from its runs.
+ * RUNS_PAIRED: medians of the runs; the ratio is the median of the per-run
+ *   ratios (runs taken in alternation, run i of each close in time).
+ * RUNS_BEST_LOW / RUNS_BEST_HIGH: the best decile of the runs (10th
+ *   percentile of times, 90th of rates) of figure and baseline alike, and
+ *   their ratio.  For the socket and wake-up benchmarks: on a small VM each
+ *   run lands in a fast or a slow scheduling regime (threads sharing a CPU
+ *   or waking each other across CPUs), which adds time unrelated to the
+ *   code; the best runs of each are its cost without that noise.
+ */
+enum run_stat {
+	RUNS_PAIRED,
+	RUNS_BEST_LOW,
+	RUNS_BEST_HIGH,
 };
 
 /* Record a result: computes the ratio and prints one line. */
@@ -79,16 +96,11 @@ struct result *result_add(const char *id, const char *group, const char *what, c
 			  enum target_kind kind, double target, const char *target_src);
 void result_runs(struct result *r, const double *runs, unsigned int n, const double *base,
 		 unsigned int nbase);
-/*
- * Record a result from its runs: figure and baseline are the medians of
- * their runs.  @paired: the runs were taken in alternation (run i of each
- * close together in time), and the ratio is the median of the per-run
- * ratios - robust against the machine changing speed between runs.
- */
+/* Record a result from its runs and those of its baseline (enum run_stat). */
 struct result *result_add_runs(const char *id, const char *group, const char *what,
 			       const char *unit, const double *runs, unsigned int n,
 			       const char *baseline_what, const double *base, unsigned int nbase,
-			       bool paired, enum target_kind kind, double target,
+			       enum run_stat stat, enum target_kind kind, double target,
 			       const char *target_src);
 /* The median of @n values, @v left untouched. */
 double median_of(const double *v, unsigned int n);

@@ -125,18 +125,43 @@ double median_of(const double *v, unsigned int n)
 	return median(tmp, n);
 }
 
+static double percentile_of(const double *v, unsigned int n, double p)
+{
+	double tmp[MAX_RUNS];
+
+	if (n > MAX_RUNS)
+		n = MAX_RUNS;
+	memcpy(tmp, v, n * sizeof(*v));
+	return percentile(tmp, n, p);
+}
+
 struct result *result_add_runs(const char *id, const char *group, const char *what,
 			       const char *unit, const double *runs, unsigned int n,
 			       const char *baseline_what, const double *base, unsigned int nbase,
-			       bool paired, enum target_kind kind, double target,
+			       enum run_stat stat, enum target_kind kind, double target,
 			       const char *target_src)
 {
-	double value = median_of(runs, n);
-	double baseline = median_of(base, nbase);
-	double ratio = baseline > 0 ? value / baseline : 0;
+	static const char *const names[] = {
+		[RUNS_PAIRED] = "median of runs; ratio: median of paired per-run ratios",
+		[RUNS_BEST_LOW] = "10th percentile of runs (best decile)",
+		[RUNS_BEST_HIGH] = "90th percentile of runs (best decile)",
+	};
+	double value;
+	double baseline;
+	double ratio;
 	struct result *r;
 
-	if (paired && n == nbase && n <= MAX_RUNS) {
+	if (stat == RUNS_PAIRED) {
+		value = median_of(runs, n);
+		baseline = median_of(base, nbase);
+	} else {
+		double p = stat == RUNS_BEST_LOW ? 10 : 90;
+
+		value = percentile_of(runs, n, p);
+		baseline = percentile_of(base, nbase, p);
+	}
+	ratio = baseline > 0 ? value / baseline : 0;
+	if (stat == RUNS_PAIRED && n == nbase && n <= MAX_RUNS) {
 		double q[MAX_RUNS];
 		unsigned int i;
 
@@ -147,7 +172,7 @@ struct result *result_add_runs(const char *id, const char *group, const char *wh
 	r = result_new(id, group, what, unit, value, baseline_what, baseline, kind, target,
 		       target_src, ratio);
 	result_runs(r, runs, n, base, nbase);
-	r->paired = paired && n == nbase;
+	r->stat = names[stat];
 	return r;
 }
 
@@ -350,8 +375,9 @@ int results_write_json(const char *path, double elapsed_s)
 		json_str(f, r->baseline_what);
 		fprintf(f, ",\n     \"baseline\": %.3f, \"baseline_runs\": ", r->baseline);
 		json_runs(f, r->baseline_runs, r->nbaseline_runs);
-		fprintf(f, ",\n     \"ratio\": %.4f, \"ratio_paired\": %s, ", r->ratio,
-			r->paired ? "true" : "false");
+		fprintf(f, ",\n     \"ratio\": %.4f, \"stat\": ", r->ratio);
+		json_str(f, r->stat ? r->stat : "single figure");
+		fprintf(f, ", ");
 		if (r->kind == TARGET_NONE) {
 			fprintf(f, "\"target\": null, \"target_from\": null, \"met\": null");
 		} else {
