@@ -61,8 +61,11 @@ int dmn_start(struct dmn *d, int stop_timeout_ms, const char *extra)
 	if (d->pid == 0) {
 		int fd = open(d->log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 
-		if (fd >= 0)
+		if (fd >= 0) {
+			/* Not the test's stdout: a pipe reader would wait for uvfiod too. */
+			dup2(fd, STDOUT_FILENO);
 			dup2(fd, STDERR_FILENO);
+		}
 		execl(UVFIOD_PATH, "uvfiod", "--runtime-dir", d->run, "--config-dir", d->etc,
 		      "--plugin-dir", TEST_PLUGIN_DIR, "--stop-timeout", timeout, extra,
 		      (char *)NULL);
