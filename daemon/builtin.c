@@ -91,8 +91,7 @@ static void mtty_remove(struct uvfio_mdev *m, void *parent_priv, struct uvfio_de
 }
 
 /* The pty of each port, for `uvfioctl list` (the sample's vendor attributes). */
-static void mtty_show_attrs(struct uvfio_mdev *m, void *drvdata, uvfio_mdev_attr_fn emit,
-			    void *ctx)
+static void mtty_show_attrs(struct uvfio_mdev *m, void *drvdata, uvfio_mdev_attr_fn emit, void *ctx)
 {
 	struct uvfio_dev *dev = uvfio_mdev_dev(m);
 	char name[32];
@@ -133,15 +132,16 @@ int builtin_register(struct uvfio_mdev_core *core)
 	if (ret)
 		return ret;
 
-	for (const struct uvfio_mtty_type *t = uvfio_mtty_types; t->name && n < UVFIO_MTTY_MAX_PORTS;
-	     t++, n++) {
+	for (const struct uvfio_mtty_type *t = uvfio_mtty_types;
+	     t->name && n < UVFIO_MTTY_MAX_PORTS; t++, n++) {
 		mtty_types[n] = (struct uvfio_mdev_type_info){
 			.name = t->name,
 			.pretty_name = t->description,
-			.description = t->nr_ports == 1 ? "16550A serial card on a host pty, 1 port "
-							  "(4348:3253, Linux's mtty sample)" :
-							  "16550A serial card on host ptys, 2 ports "
-							  "(4348:3253, Linux's mtty sample)",
+			.description = t->nr_ports == 1
+					       ? "16550A serial card on a host pty, 1 port "
+						 "(4348:3253, Linux's mtty sample)"
+					       : "16550A serial card on host ptys, 2 ports "
+						 "(4348:3253, Linux's mtty sample)",
 			.weight = t->nr_ports,
 			.priv = (void *)t,
 		};

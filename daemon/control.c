@@ -198,7 +198,8 @@ static json_object *instance_json(struct daemon *d, const char *uuid)
 		} else if (strcmp(key, "connected") == 0) {
 			json_object_object_add(
 				o, "connected",
-				json_object_new_boolean(strcmp(json_object_get_string(val), "1") == 0));
+				json_object_new_boolean(strcmp(json_object_get_string(val), "1") ==
+							0));
 		} else {
 			json_object_object_add(o, key, json_object_get(val));
 		}
@@ -240,7 +241,8 @@ static json_object *do_types(struct daemon *d)
 		json_object_object_add(t, "type", json_object_new_string(ns.v[i]));
 		json_object_object_foreach(a, key, val)
 		{
-			if (strcmp(key, "available_instances") == 0 || strcmp(key, "instances") == 0)
+			if (strcmp(key, "available_instances") == 0 ||
+			    strcmp(key, "instances") == 0)
 				json_object_object_add(
 					t, key,
 					json_object_new_int64(atoll(json_object_get_string(val))));
@@ -304,8 +306,9 @@ static json_object *do_list(struct daemon *d, json_object *req)
 		pthread_mutex_lock(&d->defs_lock);
 		if (def_load(d->config_dir, ns.v[i], &def) == 0) {
 			json_object_object_add(o, "defined", json_object_new_boolean(1));
-			json_object_object_add(o, "start", json_object_new_string(
-								   def.autostart ? "auto" : "manual"));
+			json_object_object_add(
+				o, "start",
+				json_object_new_string(def.autostart ? "auto" : "manual"));
 			def_clear(&def);
 		} else {
 			json_object_object_add(o, "defined", json_object_new_boolean(0));
@@ -331,8 +334,7 @@ static json_object *create_error(struct daemon *d, int ret, const char *type, co
 	case -EEXIST:
 		return err_reply("an instance with UUID %s is already running", uuid);
 	case -ENOSPC:
-		return err_reply("no instances of type '%s' left (available_instances is 0)",
-				 type);
+		return err_reply("no instances of type '%s' left (available_instances is 0)", type);
 	case -EDQUOT:
 		return err_reply("uvfiod's limit of running instances is reached");
 	case -EINVAL:

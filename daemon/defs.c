@@ -87,8 +87,7 @@ static void lower(char *s)
 }
 
 /* Parse file @path of @parent/@uuid into @out. */
-static int parse_file(const char *path, const char *parent, const char *uuid,
-		      struct uvfio_def *out)
+static int parse_file(const char *path, const char *parent, const char *uuid, struct uvfio_def *out)
 {
 	json_object *root;
 	json_object *v;
@@ -186,7 +185,8 @@ json_object *def_to_json(const struct uvfio_def *d, bool with_ids)
 		json_object_object_add(o, "parent", json_object_new_string(d->parent));
 	}
 	json_object_object_add(o, "mdev_type", json_object_new_string(d->mdev_type));
-	json_object_object_add(o, "start", json_object_new_string(d->autostart ? "auto" : "manual"));
+	json_object_object_add(o, "start",
+			       json_object_new_string(d->autostart ? "auto" : "manual"));
 	json_object_object_add(o, "attrs",
 			       d->attrs ? json_object_get(d->attrs) : json_object_new_array());
 	if (d->owner[0])
@@ -226,8 +226,7 @@ int def_save(const char *config_dir, const struct uvfio_def *d)
 	int fd;
 	int ret;
 
-	if (!def_valid_uuid(d->uuid) || !def_valid_name(d->parent) ||
-	    !def_valid_name(d->mdev_type))
+	if (!def_valid_uuid(d->uuid) || !def_valid_name(d->parent) || !def_valid_name(d->mdev_type))
 		return -EINVAL;
 	if ((size_t)snprintf(dir, sizeof(dir), "%s/%s", config_dir, d->parent) >= sizeof(dir) ||
 	    (size_t)snprintf(path, sizeof(path), "%s/%s", dir, d->uuid) >= sizeof(path) ||

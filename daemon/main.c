@@ -38,8 +38,10 @@ static int log_threshold = LOG_INFO;
 
 void dlog(int level, const char *fmt, ...)
 {
-	static const char *const names[] = {"emerg", "alert", "crit",	"error",
-					    "warning", "notice", "info", "debug"};
+	/* syslog(3) levels 0..7. */
+	static const char *const names[] = {
+		"emerg", "alert", "crit", "error", "warning", "notice", "info", "debug",
+	};
 	char msg[1024];
 	va_list ap;
 
@@ -112,7 +114,8 @@ static void *conn_thread(void *arg)
 		nl = memchr(buf, '\n', have);
 		if (!nl) {
 			if (have >= UVFIOD_MAX_REQUEST) {
-				static const char e[] = "{\"ok\":false,\"error\":\"request too long\"}\n";
+				static const char e[] =
+					"{\"ok\":false,\"error\":\"request too long\"}\n";
 
 				send_all(c->fd, e, sizeof(e) - 1);
 				break;
@@ -163,8 +166,7 @@ static void conn_start(struct daemon *d, int fd)
 	c->d = d;
 	c->fd = fd;
 	/* unix(7): SO_PEERCRED, the credentials of the peer at connect(). */
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &c->peer, &len) < 0 ||
-	    len != sizeof(c->peer)) {
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &c->peer, &len) < 0 || len != sizeof(c->peer)) {
 		dlog(LOG_WARNING, "control: SO_PEERCRED: %s", strerror(errno));
 		goto err_free;
 	}
@@ -173,7 +175,8 @@ static void conn_start(struct daemon *d, int fd)
 	pthread_mutex_lock(&conns_lock);
 	if (nr_conns >= UVFIOD_MAX_CONNS) {
 		pthread_mutex_unlock(&conns_lock);
-		static const char e[] = "{\"ok\":false,\"error\":\"too many control connections\"}\n";
+		static const char e[] =
+			"{\"ok\":false,\"error\":\"too many control connections\"}\n";
 
 		send_all(fd, e, sizeof(e) - 1);
 		goto err_free;
@@ -272,6 +275,15 @@ static int take_lock(const char *dir)
 		/* The lock is what matters; the pid is for people. */
 	}
 	return fd;
+}
+
+static void drop_lock(const char *dir, int fd)
+{
+	char path[PATH_MAX + 16];
+
+	snprintf(path, sizeof(path), "%s/uvfiod.pid", dir);
+	unlink(path);
+	close(fd);
 }
 
 static int control_listen(const char *path)
@@ -486,8 +498,7 @@ int main(int argc, char **argv)
 		dlog(LOG_ERR, "cannot listen on %s: %s", d.control_path, strerror(-ctl_fd));
 		goto out_core;
 	}
-	dlog(LOG_INFO, "ready: control socket %s, definitions in %s", d.control_path,
-	     d.config_dir);
+	dlog(LOG_INFO, "ready: control socket %s, definitions in %s", d.control_path, d.config_dir);
 
 	for (;;) {
 		struct pollfd pfd[2] = {
@@ -532,13 +543,7 @@ int main(int argc, char **argv)
 out_core:
 	uvfio_mdev_core_destroy(d.core, d.stop_timeout_ms);
 out_lock:
-	{
-		char path[PATH_MAX + 16];
-
-		snprintf(path, sizeof(path), "%s/uvfiod.pid", d.runtime_dir);
-		unlink(path);
-		close(lock_fd);
-	}
+	drop_lock(d.runtime_dir, lock_fd);
 out_sig:
 	close(sig_fd);
 	if (status == 0)

@@ -118,10 +118,8 @@ struct uvfio_mdev_parent_ops {
 				      unsigned int used);
 	void (*open)(struct uvfio_mdev *m, void *drvdata);
 	void (*release)(struct uvfio_mdev *m, void *drvdata);
-	void (*show_attrs)(struct uvfio_mdev *m, void *drvdata, uvfio_mdev_attr_fn emit,
-			   void *ctx);
-	int (*store_attr)(struct uvfio_mdev *m, void *drvdata, const char *name,
-			  const char *value);
+	void (*show_attrs)(struct uvfio_mdev *m, void *drvdata, uvfio_mdev_attr_fn emit, void *ctx);
+	int (*store_attr)(struct uvfio_mdev *m, void *drvdata, const char *name, const char *value);
 };
 
 /**
@@ -195,8 +193,7 @@ struct uvfio_mdev_core_config {
  * Return: 0, -EINVAL (no runtime dir, or its path is too long for socket
  * names), -ENOMEM.
  */
-int uvfio_mdev_core_create(const struct uvfio_mdev_core_config *cfg,
-			   struct uvfio_mdev_core **out);
+int uvfio_mdev_core_create(const struct uvfio_mdev_core_config *cfg, struct uvfio_mdev_core **out);
 
 /**
  * uvfio_mdev_core_destroy() - remove every instance (as uvfio_mdev_remove()
@@ -306,16 +303,16 @@ int uvfio_mdev_remove(struct uvfio_mdev_core *core, const char *uuid, int timeou
  * "available_instances", "instances" (running now).
  * Return: 0, -ENOENT.
  */
-int uvfio_mdev_type_attrs(struct uvfio_mdev_core *core, const char *type,
-			  uvfio_mdev_attr_fn emit, void *ctx);
+int uvfio_mdev_type_attrs(struct uvfio_mdev_core *core, const char *type, uvfio_mdev_attr_fn emit,
+			  void *ctx);
 
 /**
  * uvfio_mdev_for_each_type() - call @fn(ctx, type name) for every type, in
  * registration order.  @fn runs with the core lock held: it must not call
  * into the core (copy the names, then ask).
  */
-void uvfio_mdev_for_each_type(struct uvfio_mdev_core *core,
-			      void (*fn)(void *ctx, const char *type), void *ctx);
+void uvfio_mdev_for_each_type(struct uvfio_mdev_core *core, void (*fn)(void *ctx, const char *type),
+			      void *ctx);
 
 /**
  * uvfio_mdev_attrs() - the attributes of instance @uuid: "uuid",

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 #include <uuid/uuid.h>
 
@@ -80,8 +81,7 @@ static int canon_uuid(const char *s, char *out)
  * Core.
  */
 
-int uvfio_mdev_core_create(const struct uvfio_mdev_core_config *cfg,
-			   struct uvfio_mdev_core **out)
+int uvfio_mdev_core_create(const struct uvfio_mdev_core_config *cfg, struct uvfio_mdev_core **out)
 {
 	struct uvfio_mdev_core *core;
 
@@ -159,16 +159,16 @@ static unsigned int available(const struct uvfio_mdev_core *core, const struct m
 		avail = (p->capacity > p->used ? p->capacity - p->used : 0) / type_weight(t);
 	}
 	if (t->info.max_instances) {
-		unsigned int left = t->info.max_instances > t->instances ?
-					    t->info.max_instances - t->instances :
-					    0;
+		unsigned int left = t->info.max_instances > t->instances
+					    ? t->info.max_instances - t->instances
+					    : 0;
 
 		if (left < avail)
 			avail = left;
 	}
-	core_left = core->max_instances > core->nr_instances ?
-			    core->max_instances - core->nr_instances :
-			    0;
+	core_left = core->max_instances > core->nr_instances
+			    ? core->max_instances - core->nr_instances
+			    : 0;
 	return avail < core_left ? avail : core_left;
 }
 
@@ -266,6 +266,15 @@ static void parent_free(struct uvfio_mdev_parent *p)
 	free(p);
 }
 
+static bool parent_busy(struct uvfio_mdev_core *core, const struct uvfio_mdev_parent *parent)
+{
+	for (struct uvfio_mdev *m = core->instances; m; m = m->next) {
+		if (!parent || m->type->parent == parent)
+			return true;
+	}
+	return false;
+}
+
 void uvfio_mdev_parent_unregister(struct uvfio_mdev_parent *parent, int timeout_ms)
 {
 	struct uvfio_mdev_core *core;
@@ -281,6 +290,12 @@ void uvfio_mdev_parent_unregister(struct uvfio_mdev_parent *parent, int timeout_
 		remove_set(core, set, n, timeout_ms);
 	free(set);
 	pthread_mutex_lock(&core->lock);
+	/* Instances another caller is removing right now: let it finish. */
+	while (parent_busy(core, parent)) {
+		pthread_mutex_unlock(&core->lock);
+		nanosleep(&(struct timespec){.tv_nsec = 10 * 1000000}, NULL);
+		pthread_mutex_lock(&core->lock);
+	}
 	for (pp = &core->parents; *pp; pp = &(*pp)->next) {
 		if (*pp == parent) {
 			*pp = parent->next;
@@ -365,9 +380,8 @@ int uvfio_mdev_parent_register(struct uvfio_mdev_core *core,
 			t->info.name = dup_opt(ti->name, &fail);
 			t->info.pretty_name = dup_opt(ti->pretty_name, &fail);
 			t->info.description = dup_opt(ti->description, &fail);
-			t->info.device_api =
-				dup_opt(ti->device_api ? ti->device_api : UVFIO_MDEV_DEVICE_API_PCI,
-					&fail);
+			t->info.device_api = dup_opt(
+				ti->device_api ? ti->device_api : UVFIO_MDEV_DEVICE_API_PCI, &fail);
 			p->nr_types = i + 1;
 		}
 	}
@@ -582,8 +596,8 @@ int uvfio_mdev_remove(struct uvfio_mdev_core *core, const char *uuid, int timeou
  * Attributes.
  */
 
-int uvfio_mdev_type_attrs(struct uvfio_mdev_core *core, const char *type,
-			  uvfio_mdev_attr_fn emit, void *ctx)
+int uvfio_mdev_type_attrs(struct uvfio_mdev_core *core, const char *type, uvfio_mdev_attr_fn emit,
+			  void *ctx)
 {
 	struct mdev_type *t;
 	char num[16];
@@ -608,8 +622,8 @@ int uvfio_mdev_type_attrs(struct uvfio_mdev_core *core, const char *type,
 	return 0;
 }
 
-void uvfio_mdev_for_each_type(struct uvfio_mdev_core *core,
-			      void (*fn)(void *ctx, const char *type), void *ctx)
+void uvfio_mdev_for_each_type(struct uvfio_mdev_core *core, void (*fn)(void *ctx, const char *type),
+			      void *ctx)
 {
 	if (!core || !fn)
 		return;

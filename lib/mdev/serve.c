@@ -179,8 +179,7 @@ static void serve_one(struct uvfio_mdev *m, int fd, uid_t uid)
 	watching = uvfio_dev_watch_fd(m->dev, m->listen_fd, EPOLLIN, busy_accept, m) == 0;
 	if (!watching)
 		mdev_log(m->core, LOG_WARNING,
-			 "%s: cannot watch the socket while serving: second clients wait",
-			 m->uuid);
+			 "%s: cannot watch the socket while serving: second clients wait", m->uuid);
 	mdev_log(m->core, LOG_INFO, "%s: client (uid %u) connected", m->uuid, (unsigned int)uid);
 	ret = uvfio_dev_serve_conn(m->dev, fd);
 	if (ret < 0)

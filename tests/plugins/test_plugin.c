@@ -133,8 +133,7 @@ static void uvt_remove(struct uvfio_mdev *m, void *parent_priv, struct uvfio_dev
 }
 
 /* Vendor attributes: shown by `uvfioctl list`; "scratch" is writable at creation. */
-static void uvt_show_attrs(struct uvfio_mdev *m, void *drvdata, uvfio_mdev_attr_fn emit,
-			   void *ctx)
+static void uvt_show_attrs(struct uvfio_mdev *m, void *drvdata, uvfio_mdev_attr_fn emit, void *ctx)
 {
 	char buf[16];
 
@@ -144,8 +143,7 @@ static void uvt_show_attrs(struct uvfio_mdev *m, void *drvdata, uvfio_mdev_attr_
 	emit(ctx, "scratch", buf);
 }
 
-static int uvt_store_attr(struct uvfio_mdev *m, void *drvdata, const char *name,
-			  const char *value)
+static int uvt_store_attr(struct uvfio_mdev *m, void *drvdata, const char *name, const char *value)
 {
 	struct uvt *u = drvdata;
 	char *end;

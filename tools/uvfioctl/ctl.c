@@ -32,7 +32,7 @@
 #define REPLY_MAX (4 * 1024 * 1024)
 #define MAX_ATTRS 32
 
-static const char *const verbs[] = {"types",  "list",	  "start", "stop",
+static const char *const verbs[] = {"types",  "list",	  "start",  "stop",
 				    "define", "undefine", "modify", "attrs"};
 
 bool uvfioctl_is_ctl_verb(const char *verb)
@@ -146,7 +146,8 @@ static json_object *transact(int fd, json_object *req)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			fprintf(stderr, "uvfioctl: uvfiod closed the connection without a reply%s%s\n",
+			fprintf(stderr,
+				"uvfioctl: uvfiod closed the connection without a reply%s%s\n",
 				n < 0 ? ": " : "", n < 0 ? strerror(errno) : "");
 			free(buf);
 			return NULL;
@@ -307,8 +308,9 @@ static int offline(struct session *s, const char *verb, json_object *req, const 
 	struct uvfio_def def = {0};
 	int ret;
 
-	fprintf(stderr, "uvfioctl: uvfiod is not running (no control socket at %s): %s "
-			"definitions in %s\n",
+	fprintf(stderr,
+		"uvfioctl: uvfiod is not running (no control socket at %s): %s "
+		"definitions in %s\n",
 		s->control, strcmp(verb, "list") == 0 ? "reading" : "editing", s->config_dir);
 	if (strcmp(verb, "list") == 0) {
 		struct uvfio_def *defs;
@@ -399,13 +401,12 @@ static int offline(struct session *s, const char *verb, json_object *req, const 
 		snprintf(def.mdev_type, sizeof(def.mdev_type), "%s", jstr(req, "type"));
 		def.autostart = strcmp(jstr(req, "start"), "auto") == 0;
 		snprintf(def.owner, sizeof(def.owner), "%s", jstr(req, "owner"));
-		def.attrs = json_object_object_get_ex(req, "attrs", &v) ? json_object_get(v) :
-									    json_object_new_array();
+		def.attrs = json_object_object_get_ex(req, "attrs", &v) ? json_object_get(v)
+									: json_object_new_array();
 	}
 	ret = def_save(s->config_dir, &def);
 	if (ret) {
-		fprintf(stderr, "uvfioctl: cannot write the definition in %s: %s\n",
-			s->config_dir,
+		fprintf(stderr, "uvfioctl: cannot write the definition in %s: %s\n", s->config_dir,
 			ret == -EINVAL ? "invalid parent, type or UUID" : strerror(-ret));
 		def_clear(&def);
 		return 1;

@@ -216,8 +216,8 @@ out:
 	return rc;
 }
 
-int start_instance(const struct dmn *d, char *uuid, char *sock, const char *type,
-		   const char *opt1, const char *opt2)
+int start_instance(const struct dmn *d, char *uuid, char *sock, const char *type, const char *opt1,
+		   const char *opt2)
 {
 	char out[CTL_BUF];
 	char err[CTL_BUF];

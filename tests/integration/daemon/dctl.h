@@ -57,8 +57,8 @@ int ctl(const struct dmn *d, char *out, char *err, ...) __attribute__((sentinel)
 int run_as(uid_t uid, char *const argv[], char *out, char *err, int timeout_ms);
 
 /* start_instance() - `uvfioctl start ARGS...`; the UUID and socket path out. */
-int start_instance(const struct dmn *d, char *uuid, char *sock, const char *type,
-		   const char *opt1, const char *opt2);
+int start_instance(const struct dmn *d, char *uuid, char *sock, const char *type, const char *opt1,
+		   const char *opt2);
 
 /* avail() - available_instances of @type from `uvfioctl --json types`, or -1. */
 int avail(const struct dmn *d, const char *type);

@@ -81,7 +81,7 @@ static int teardown(void **state)
 struct edu_client {
 	char where[160];
 	pthread_t thread;
-	int probed;  /* atomics */
+	int probed; /* atomics */
 	int removed;
 	int ident_ok;
 	int stop;
@@ -456,15 +456,17 @@ static void test_eight_at_once(void **state)
 
 	for (int i = 0; i < N; i++) {
 		if (i < 4) {
-			char *argv[] = {UVFIO_EDU_PATH, "--irq", i & 1 ? "msi" : "intx",
-					where[i], NULL};
+			char *argv[] = {UVFIO_EDU_PATH, "--irq", i & 1 ? "msi" : "intx", where[i],
+					NULL};
 
 			pid[i] = spawn(argv, outp[i]);
 		} else {
 			/* mtty-2 instances: port 1, so both BARs are used across the set. */
-			char *argv[] = {UVFIO_SERIAL_PATH, "--loopback", "--test-pattern", "8192",
-					"--port", i >= 6 ? "1" : "0", "--irq", i & 1 ? "msi" : "intx",
-					where[i], NULL};
+			char *argv[] = {UVFIO_SERIAL_PATH, "--loopback",
+					"--test-pattern",  "8192",
+					"--port",	   i >= 6 ? "1" : "0",
+					"--irq",	   i & 1 ? "msi" : "intx",
+					where[i],	   NULL};
 
 			pid[i] = spawn(argv, outp[i]);
 		}

@@ -102,8 +102,8 @@ static void test_start_list_stop(void **state)
 	assert_int_equal(ctl(d, out, NULL, "list", (char *)NULL), 0);
 	snprintf(want, sizeof(want), "%s edu edu transient owner=root socket=%s\n", uuid, sock);
 	assert_non_null(strstr(out, want));
-	snprintf(want, sizeof(want), "%s mtty mtty-2 transient owner=root socket=%s port0_pty=/dev/pts/",
-		 uuid2, sock2);
+	snprintf(want, sizeof(want),
+		 "%s mtty mtty-2 transient owner=root socket=%s port0_pty=/dev/pts/", uuid2, sock2);
 	assert_non_null(strstr(out, want));
 	assert_non_null(strstr(out, " port1_pty=/dev/pts/"));
 	{
@@ -178,9 +178,8 @@ static void test_error_messages(void **state)
 			     (char *)NULL),
 			 1);
 	assert_non_null(strstr(err, "unknown user 'no-such-user-x'"));
-	assert_int_equal(ctl(d, NULL, err, "start", "--type", "mtty-1", "--parent", "edu",
-			     (char *)NULL),
-			 1);
+	assert_int_equal(
+		ctl(d, NULL, err, "start", "--type", "mtty-1", "--parent", "edu", (char *)NULL), 1);
 	assert_non_null(strstr(err, "does not belong to parent 'edu'"));
 
 	/* No instances left: the plugin type allows 4. */
@@ -225,13 +224,12 @@ static void test_definitions_restart(void **state)
 	struct stat st;
 
 	assert_int_equal(dmn_start(d, 2000, NULL), 0);
-	assert_int_equal(ctl(d, out, NULL, "define", "--type", "edu", "--uuid", ua, "--auto",
-			     (char *)NULL),
-			 0);
+	assert_int_equal(
+		ctl(d, out, NULL, "define", "--type", "edu", "--uuid", ua, "--auto", (char *)NULL),
+		0);
 	assert_string_equal(out, "aaaaaaaa-0000-4000-8000-00000000000a\n");
-	assert_int_equal(ctl(d, out, NULL, "define", "--type", "mtty-1", "--uuid", um,
-			     (char *)NULL),
-			 0);
+	assert_int_equal(
+		ctl(d, out, NULL, "define", "--type", "mtty-1", "--uuid", um, (char *)NULL), 0);
 	assert_int_equal(ctl(d, NULL, err, "define", "--type", "edu", "--uuid", um, (char *)NULL),
 			 1);
 	assert_non_null(strstr(err, "already defined"));
@@ -259,12 +257,14 @@ static void test_definitions_restart(void **state)
 	/* Restart: the "auto" ones run, the manual one does not. */
 	assert_int_equal(dmn_start(d, 2000, NULL), 0);
 	assert_int_equal(ctl(d, out, NULL, "list", (char *)NULL), 0);
-	assert_non_null(strstr(out, "aaaaaaaa-0000-4000-8000-00000000000a edu edu auto owner=root"));
+	assert_non_null(
+		strstr(out, "aaaaaaaa-0000-4000-8000-00000000000a edu edu auto owner=root"));
 	assert_non_null(strstr(out, "cccccccc-0000-4000-8000-00000000000c mtty mtty-2 auto"));
 	assert_null(strstr(out, um));
 	assert_int_equal(avail(d, "mtty-1"), 22);
 	assert_int_equal(ctl(d, out, NULL, "list", "--defined", (char *)NULL), 0);
-	assert_non_null(strstr(out, "aaaaaaaa-0000-4000-8000-00000000000a edu edu auto (active)\n"));
+	assert_non_null(
+		strstr(out, "aaaaaaaa-0000-4000-8000-00000000000a edu edu auto (active)\n"));
 	assert_non_null(strstr(out, "bbbbbbbb-0000-4000-8000-00000000000b mtty mtty-1 manual\n"));
 
 	/* start --uuid of a defined one. */
@@ -274,17 +274,19 @@ static void test_definitions_restart(void **state)
 	assert_non_null(strstr(out, "bbbbbbbb-0000-4000-8000-00000000000b mtty mtty-1 manual"));
 
 	/* modify: type (new parent dir) and start policy. */
-	assert_int_equal(ctl(d, NULL, NULL, "modify", "--uuid", um, "--type", "edu", "--auto",
-			     (char *)NULL),
-			 0);
+	assert_int_equal(
+		ctl(d, NULL, NULL, "modify", "--uuid", um, "--type", "edu", "--auto", (char *)NULL),
+		0);
 	snprintf(path, sizeof(path), "%s/mtty/%s", d->etc, um);
 	assert_int_equal(stat(path, &st), -1);
 	snprintf(path, sizeof(path), "%s/edu/%s", d->etc, um);
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(ctl(d, NULL, NULL, "modify", "--uuid", ua, "--manual", (char *)NULL), 0);
 	assert_int_equal(ctl(d, out, NULL, "list", "--defined", (char *)NULL), 0);
-	assert_non_null(strstr(out, "aaaaaaaa-0000-4000-8000-00000000000a edu edu manual (active)\n"));
-	assert_non_null(strstr(out, "bbbbbbbb-0000-4000-8000-00000000000b edu edu auto (active)\n"));
+	assert_non_null(
+		strstr(out, "aaaaaaaa-0000-4000-8000-00000000000a edu edu manual (active)\n"));
+	assert_non_null(
+		strstr(out, "bbbbbbbb-0000-4000-8000-00000000000b edu edu auto (active)\n"));
 
 	/* undefine leaves the running instance alone (as mdevctl). */
 	assert_int_equal(ctl(d, NULL, NULL, "undefine", "--uuid", uo, (char *)NULL), 0);
@@ -355,8 +357,10 @@ static void test_malformed_requests(void **state)
 	assert_non_null(strstr(reply, "without an \\\"op\\\""));
 	raw_request(d, "{\"op\":\"start\",\"type\":[]}\n", reply, sizeof(reply));
 	assert_non_null(strstr(reply, "must be strings"));
-	raw_request(d, "{\"op\":\"stop\",\"uuid\":\"01234567-89ab-4def-8123-456789abcdef\","
-		       "\"timeout_ms\":\"x\"}\n", reply, sizeof(reply));
+	raw_request(d,
+		    "{\"op\":\"stop\",\"uuid\":\"01234567-89ab-4def-8123-456789abcdef\","
+		    "\"timeout_ms\":\"x\"}\n",
+		    reply, sizeof(reply));
 	assert_non_null(strstr(reply, "\"ok\":false"));
 	big = malloc(100 * 1024);
 	memset(big, 'x', 100 * 1024);

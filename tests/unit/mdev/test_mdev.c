@@ -183,10 +183,10 @@ static int setup(void **state)
 	snprintf(f->dir, sizeof(f->dir), "/tmp/uvfio-mdev-XXXXXX");
 	if (!mkdtemp(f->dir))
 		return -1;
-	if (uvfio_mdev_core_create(
-		    &(struct uvfio_mdev_core_config){
-			    .runtime_dir = f->dir, .max_instances = 6, .log = log_cb},
-		    &f->core))
+	if (uvfio_mdev_core_create(&(struct uvfio_mdev_core_config){.runtime_dir = f->dir,
+								    .max_instances = 6,
+								    .log = log_cb},
+				   &f->core))
 		return -1;
 	*state = f;
 	return 0;
@@ -245,10 +245,10 @@ static int avail(struct uvfio_mdev_core *core, const char *type)
 
 static int create(struct uvfio_mdev_core *core, const char *type, const char *uuid, char *out)
 {
-	return uvfio_mdev_create(core,
-				 &(struct uvfio_mdev_create_args){
-					 .type = type, .uuid = uuid, .owner = (uid_t)-1},
-				 out, NULL);
+	return uvfio_mdev_create(
+		core,
+		&(struct uvfio_mdev_create_args){.type = type, .uuid = uuid, .owner = (uid_t)-1},
+		out, NULL);
 }
 
 /*
@@ -630,8 +630,7 @@ static void test_plugins(void **state)
 	char u[UVFIO_MDEV_UUID_LEN];
 	const struct uvfio_mdev_attr scratch[] = {{"scratch", "0x99"}};
 
-	assert_int_equal(uvfio_mdev_plugin_load(f->core, PLUGIN_DIR "/" UVT_BADABI_FILE),
-			 -EPROTO);
+	assert_int_equal(uvfio_mdev_plugin_load(f->core, PLUGIN_DIR "/" UVT_BADABI_FILE), -EPROTO);
 	assert_true(log_has(PLUGIN_DIR "/" UVT_BADABI_FILE));
 	assert_true(log_has("ABI version"));
 	assert_null(uvfio_mdev_type_parent(f->core, UVT_TYPE));
