@@ -60,6 +60,9 @@ int run_as(uid_t uid, char *const argv[], char *out, char *err, int timeout_ms);
 int start_instance(const struct dmn *d, char *uuid, char *sock, const char *type, const char *opt1,
 		   const char *opt2);
 
+/* me() - the user name uvfiod shows for this process's uid. */
+const char *me(void);
+
 /* avail() - available_instances of @type from `uvfioctl --json types`, or -1. */
 int avail(const struct dmn *d, const char *type);
 

@@ -184,7 +184,7 @@ static void test_req_on_stop(void **state)
 	assert_int_equal(dmn_start(d, LONG_STOP_MS, NULL), 0);
 	assert_int_equal(start_instance(d, uuid, sock, "edu", NULL, NULL), 0);
 	client_start(&cl, sock);
-	snprintf(want, sizeof(want), "%s socket=%s connected", "owner=root", sock);
+	snprintf(want, sizeof(want), "owner=%s socket=%s connected", me(), sock);
 	assert_true(list_has(d, want));
 
 	t0 = now_ms();
