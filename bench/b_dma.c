@@ -90,8 +90,7 @@ static void space_build(struct space *sp, unsigned long n)
 		int fd = dup(sp->memfd);
 
 		CHECK(fd);
-		CHECK(uvfio_dma_space_map(&sp->s, 2 * i * PG, PG, MAP_FLAGS, fd,
-					  (n - 1 - i) * PG));
+		CHECK(uvfio_dma_space_map(&sp->s, 2 * i * PG, PG, MAP_FLAGS, fd, (n - 1 - i) * PG));
 	}
 }
 
@@ -154,8 +153,8 @@ static void space_run(struct space *sp, unsigned int round, unsigned long ops, u
 	(void)sink;
 }
 
-static void flat_results(const char *idfmt, const char *whatfmt, double (*get)[32],
-			 double target, const char *note)
+static void flat_results(const char *idfmt, const char *whatfmt, double (*get)[32], double target,
+			 const char *note)
 {
 	unsigned int k;
 
@@ -169,8 +168,8 @@ static void flat_results(const char *idfmt, const char *whatfmt, double (*get)[3
 		snprintf(what, sizeof(what), whatfmt, size_names[k]);
 		snprintf(base, sizeof(base), whatfmt, size_names[0]);
 		r = result_add_runs(id, "dma_maps", what, "ns/op", get[k], opts.rounds, base,
-			       get[0], opts.rounds, RUNS_PAIRED, k ? TARGET_LE : TARGET_NONE, target,
-			       "ours");
+				    get[0], opts.rounds, RUNS_PAIRED, k ? TARGET_LE : TARGET_NONE,
+				    target, "ours");
 		if (note)
 			result_note(r, "%s", note);
 	}
@@ -180,7 +179,7 @@ static void bench_dma_inproc(void)
 {
 	unsigned long ops = scaled(100000, 20000);
 	struct space *sp = calloc(NSIZES, sizeof(*sp));
-	double (*get)[32] = calloc(NSIZES, sizeof(*get));
+	double(*get)[32] = calloc(NSIZES, sizeof(*get));
 	uint64_t seed = 0x9e3779b97f4a7c15ull;
 	unsigned int vmas0 = count_vmas();
 	unsigned int round;
@@ -190,7 +189,8 @@ static void bench_dma_inproc(void)
 	if (!sp || !get)
 		die("out of memory");
 	printf("\n== DMA module in process: map+unmap and translate with 1k, 64k, 1M mappings "
-	       "(%lu ops x %u runs)\n", ops, opts.rounds);
+	       "(%lu ops x %u runs)\n",
+	       ops, opts.rounds);
 	t0 = now_ns();
 	for (k = 0; k < NSIZES; k++)
 		space_build(&sp[k], sizes[k]);
@@ -269,7 +269,8 @@ static void bench_dma_socket(void)
 	uint64_t t0;
 
 	printf("\n== DMA_MAP+DMA_UNMAP over the socket with 1k and 64k mappings (%lu ops x %u "
-	       "runs)\n", ops, opts.rounds);
+	       "runs)\n",
+	       ops, opts.rounds);
 	t0 = now_ns();
 	for (k = 0; k < 2; k++) {
 		unsigned long i;
@@ -307,10 +308,12 @@ static void bench_dma_socket(void)
 		snprintf(what, sizeof(what), "DMA_MAP(fd)+DMA_UNMAP over the socket, %s maps",
 			 k ? "64k" : "1k");
 		r = result_add_runs(id, "dma_maps", what, "ns/op", ss[k].mu, opts.rounds,
-			       "the same with 1k maps", ss[0].mu, opts.rounds, RUNS_PAIRED,
-			       k ? TARGET_LE : TARGET_NONE, 2.0, "ours");
-		result_note(r, "two synchronous round trips per op (raw client, lib/device server); "
-			       "%s = %lu windows", k ? "64k" : "1k", ss[k].n + 1);
+				    "the same with 1k maps", ss[0].mu, opts.rounds, RUNS_PAIRED,
+				    k ? TARGET_LE : TARGET_NONE, 2.0, "ours");
+		result_note(r,
+			    "two synchronous round trips per op (raw client, lib/device server); "
+			    "%s = %lu windows",
+			    k ? "64k" : "1k", ss[k].n + 1);
 	}
 	for (k = 0; k < 2; k++) {
 		/* One DMA_UNMAP of the whole range: windows go in ascending order. */
@@ -363,8 +366,8 @@ static void copy_run(struct bdev *b)
 		uint64_t t0;
 		void *va;
 
-		CHECK(uvfio_dev_dma_translate(b->dev, j->iova, len, UVFIO_DMA_READ | UVFIO_DMA_WRITE,
-					      &va));
+		CHECK(uvfio_dev_dma_translate(b->dev, j->iova, len,
+					      UVFIO_DMA_READ | UVFIO_DMA_WRITE, &va));
 		for (i = 0; i < n / 8; i++)
 			memcpy(j->local, va, len);
 
@@ -432,20 +435,20 @@ void bench_copy(void)
 		snprintf(id, sizeof(id), "copy.dma_read.%s", copy_names[k]);
 		snprintf(what, sizeof(what), "uvfio_dev_dma_read %s", copy_names[k]);
 		result_add_runs(id, "copy", what, "ns", j->rd[k], opts.rounds,
-			       "memcpy from the pre-translated mapping", j->rd_base[k], opts.rounds, RUNS_PAIRED,
-			       TARGET_LE, 1.10, "ours");
+				"memcpy from the pre-translated mapping", j->rd_base[k],
+				opts.rounds, RUNS_PAIRED, TARGET_LE, 1.10, "ours");
 
 		snprintf(id, sizeof(id), "copy.translate_memcpy.%s", copy_names[k]);
 		snprintf(what, sizeof(what), "uvfio_dev_dma_translate + memcpy %s", copy_names[k]);
 		result_add_runs(id, "copy", what, "ns", j->tr[k], opts.rounds,
-			       "memcpy from the pre-translated mapping", j->rd_base[k], opts.rounds, RUNS_PAIRED,
-			       TARGET_LE, 1.10, "ours");
+				"memcpy from the pre-translated mapping", j->rd_base[k],
+				opts.rounds, RUNS_PAIRED, TARGET_LE, 1.10, "ours");
 
 		snprintf(id, sizeof(id), "copy.dma_write.%s", copy_names[k]);
 		snprintf(what, sizeof(what), "uvfio_dev_dma_write %s", copy_names[k]);
 		result_add_runs(id, "copy", what, "ns", j->wr[k], opts.rounds,
-			       "memcpy to the pre-translated mapping", j->wr_base[k], opts.rounds, RUNS_PAIRED,
-			       TARGET_LE, 1.10, "ours");
+				"memcpy to the pre-translated mapping", j->wr_base[k], opts.rounds,
+				RUNS_PAIRED, TARGET_LE, 1.10, "ours");
 	}
 	free(j->local);
 	uvfio_dma_free(cont, buf);

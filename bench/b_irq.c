@@ -183,15 +183,15 @@ void bench_irq(void)
 	}
 
 	result_add_runs("irq.loop.oneway", "irq", "MSI trigger -> uvfio_loop callback (one way)",
-		       "ns", lp.oneway, rounds, "eventfd write -> read() in another thread",
-		       base.oneway, rounds, RUNS_BEST_LOW, TARGET_LE, 1.10, "ours");
+			"ns", lp.oneway, rounds, "eventfd write -> read() in another thread",
+			base.oneway, rounds, RUNS_BEST_LOW, TARGET_LE, 1.10, "ours");
 	result_add_runs("irq.wait.oneway", "irq", "MSI trigger -> uvfio_irq_wait return (one way)",
-		       "ns", wt.oneway, rounds, "eventfd write -> read() in another thread",
-		       base.oneway, rounds, RUNS_BEST_LOW, TARGET_LE, 1.10, "ours");
+			"ns", wt.oneway, rounds, "eventfd write -> read() in another thread",
+			base.oneway, rounds, RUNS_BEST_LOW, TARGET_LE, 1.10, "ours");
 	result_add_runs("irq.loop.roundtrip", "irq",
-		       "request (watched eventfd) -> MSI -> loop callback", "ns",
-		       lp.rtt, rounds, "eventfd ping-pong round trip",
-		       base.rtt, rounds, RUNS_BEST_LOW, TARGET_NONE, 0, NULL);
+			"request (watched eventfd) -> MSI -> loop callback", "ns", lp.rtt, rounds,
+			"eventfd ping-pong round trip", base.rtt, rounds, RUNS_BEST_LOW,
+			TARGET_NONE, 0, NULL);
 
 	pp.stop = true;
 	kick(pp.req);

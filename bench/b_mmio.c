@@ -101,11 +101,13 @@ static void rtt_result(const char *id, const char *what, struct rtt_cfg *c, stru
 {
 	struct result *r;
 
-	r = result_add_runs(id, "rtt", what, "ns", c->runs, n, base->what, base->runs, n, RUNS_BEST_LOW,
-			    kind, target, src);
-	result_note(r, "per-op medians of %u alternating runs; mean %.0f vs %.0f ns, p99 %.0f vs "
-		       "%.0f ns", n, median_of(c->means, n), median_of(base->means, n),
-		    median_of(c->p99s, n), median_of(base->p99s, n));
+	r = result_add_runs(id, "rtt", what, "ns", c->runs, n, base->what, base->runs, n,
+			    RUNS_BEST_LOW, kind, target, src);
+	result_note(r,
+		    "per-op medians of %u alternating runs; mean %.0f vs %.0f ns, p99 %.0f vs "
+		    "%.0f ns",
+		    n, median_of(c->means, n), median_of(base->means, n), median_of(c->p99s, n),
+		    median_of(base->p99s, n));
 }
 
 enum {
@@ -155,21 +157,28 @@ void bench_rtt(void)
 	CHECK(raw_connect_uvfio(d[1].path, &sock1));
 	CHECK(raw_connect_uvfio(d[3].path, &sock3));
 
-	cfg[C_RAW_BARE] = (struct rtt_cfg){.what = "raw client + bare responder", .sock = bare.sock};
-	cfg[C_LIB_LIB] = (struct rtt_cfg){.what = "uvfio_region_read + lib/device", .sock = -1,
-					  .dev = dev0};
+	cfg[C_RAW_BARE] =
+		(struct rtt_cfg){.what = "raw client + bare responder", .sock = bare.sock};
+	cfg[C_LIB_LIB] =
+		(struct rtt_cfg){.what = "uvfio_region_read + lib/device", .sock = -1, .dev = dev0};
 	cfg[C_RAW_LIB] = (struct rtt_cfg){.what = "raw client + lib/device", .sock = sock1};
 	cfg[C_RAW_BAREP] = (struct rtt_cfg){.what = "raw client + polling bare responder",
-					    .sock = bare_poll.sock, .polled = true};
+					    .sock = bare_poll.sock,
+					    .polled = true};
 	cfg[C_LIB_LIBP] = (struct rtt_cfg){.what = "uvfio_region_read + lib/device, latency mode",
-					   .sock = -1, .dev = dev2, .polled = true};
-	cfg[C_RAW_LIBP] = (struct rtt_cfg){.what = "raw client + lib/device, latency mode",
-					   .sock = sock3, .polled = true};
+					   .sock = -1,
+					   .dev = dev2,
+					   .polled = true};
+	cfg[C_RAW_LIBP] = (struct rtt_cfg){
+		.what = "raw client + lib/device, latency mode", .sock = sock3, .polled = true};
 	cfg[C_SPIN_BAREP] = (struct rtt_cfg){.what = "polling raw client + polling bare responder",
-					     .sock = bare_poll.sock, .polled = true,
+					     .sock = bare_poll.sock,
+					     .polled = true,
 					     .client_polls = true};
 	cfg[C_SPIN_LIBP] = (struct rtt_cfg){.what = "polling raw client + lib/device, latency mode",
-					    .sock = sock3, .polled = true, .client_polls = true};
+					    .sock = sock3,
+					    .polled = true,
+					    .client_polls = true};
 	sock3b = sock3;
 	for (i = 0; i < C_NCFG; i++) {
 		cfg[i].lat = calloc(n, sizeof(double));
@@ -287,10 +296,11 @@ void bench_pipeline(void)
 		}
 	}
 	r = result_add_runs("pipe16.raw_client+lib_server", "pipe16",
-		       "16 in flight: raw client + uvfio server", "op/s", lib, rounds,
-		       "raw client + bare responder, 16 in flight", base, rounds, RUNS_BEST_HIGH,
-		       TARGET_GE, 0.90, "issue");
-	result_note(r, "pipelined REGION_READs from a raw client (the driver library is synchronous)");
+			    "16 in flight: raw client + uvfio server", "op/s", lib, rounds,
+			    "raw client + bare responder, 16 in flight", base, rounds,
+			    RUNS_BEST_HIGH, TARGET_GE, 0.90, "issue");
+	result_note(r,
+		    "pipelined REGION_READs from a raw client (the driver library is synchronous)");
 	close(sock);
 	bdev_stop(&d);
 	bare_stop(&bare);
@@ -363,16 +373,17 @@ void bench_posted(void)
 			CHECK(uvfio_bar_write32(dev, 2, (i & 63) * 16, (uint32_t)i));
 		accessor[round] = (double)(now_ns() - t0) / (double)nmm;
 	}
-	r = result_add_runs("posted.write", "posted", "posted 4-byte REGION_WRITE (No_reply), per op",
-		       "ns", posted, opts.rounds, "uvfio_region_read round trip",
-		       rtt, opts.rounds, RUNS_PAIRED, TARGET_NONE, 0, NULL);
+	r = result_add_runs("posted.write", "posted",
+			    "posted 4-byte REGION_WRITE (No_reply), per op", "ns", posted,
+			    opts.rounds, "uvfio_region_read round trip", rtt, opts.rounds,
+			    RUNS_PAIRED, TARGET_NONE, 0, NULL);
 	result_note(r, "n posted writes then one read to fence them, divided by n");
-	r = result_add_runs("mmap.store", "posted", "store to a sparse-mmap BAR (plain pointer)", "ns",
-		       store, opts.rounds, "uvfio_region_read round trip",
-		       rtt, opts.rounds, RUNS_PAIRED, TARGET_NONE, 0, NULL);
-	r = result_add_runs("mmap.bar_write32", "posted", "uvfio_bar_write32 to a sparse-mmap BAR", "ns",
-		       accessor, opts.rounds, "uvfio_region_read round trip",
-		       rtt, opts.rounds, RUNS_PAIRED, TARGET_NONE, 0, NULL);
+	r = result_add_runs("mmap.store", "posted", "store to a sparse-mmap BAR (plain pointer)",
+			    "ns", store, opts.rounds, "uvfio_region_read round trip", rtt,
+			    opts.rounds, RUNS_PAIRED, TARGET_NONE, 0, NULL);
+	r = result_add_runs("mmap.bar_write32", "posted", "uvfio_bar_write32 to a sparse-mmap BAR",
+			    "ns", accessor, opts.rounds, "uvfio_region_read round trip", rtt,
+			    opts.rounds, RUNS_PAIRED, TARGET_NONE, 0, NULL);
 	uvfio_container_destroy(cont);
 	bdev_stop(&d);
 }

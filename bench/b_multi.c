@@ -158,21 +158,21 @@ void bench_multi(void)
 		}
 
 	result_add_runs("multi64.lib_client+lib_server.ops", "multi",
-		       "64 x (uvfio client + uvfio server): aggregate reads/s", "op/s",
-		       ops[MULTI_LIB], rounds, "64 x (raw client + bare responder)",
-		       ops[MULTI_BARE], rounds, RUNS_BEST_HIGH, TARGET_GE, 0.90, "ours");
+			"64 x (uvfio client + uvfio server): aggregate reads/s", "op/s",
+			ops[MULTI_LIB], rounds, "64 x (raw client + bare responder)",
+			ops[MULTI_BARE], rounds, RUNS_BEST_HIGH, TARGET_GE, 0.90, "ours");
 	result_add_runs("multi64.raw_client+lib_server.ops", "multi",
-		       "64 x (raw client + uvfio server): aggregate reads/s", "op/s",
-		       ops[MULTI_RAW], rounds, "64 x (raw client + bare responder)",
-		       ops[MULTI_BARE], rounds, RUNS_BEST_HIGH, TARGET_GE, 0.90, "ours");
+			"64 x (raw client + uvfio server): aggregate reads/s", "op/s",
+			ops[MULTI_RAW], rounds, "64 x (raw client + bare responder)",
+			ops[MULTI_BARE], rounds, RUNS_BEST_HIGH, TARGET_GE, 0.90, "ours");
 	result_add_runs("multi64.lib_client+lib_server.p99", "multi",
-		       "64 x (uvfio client + uvfio server): p99 read latency", "ns",
-		       p99[MULTI_LIB], rounds, "64 x (raw client + bare responder) p99",
-		       p99[MULTI_BARE], rounds, RUNS_BEST_LOW, TARGET_NONE, 0, NULL);
+			"64 x (uvfio client + uvfio server): p99 read latency", "ns",
+			p99[MULTI_LIB], rounds, "64 x (raw client + bare responder) p99",
+			p99[MULTI_BARE], rounds, RUNS_BEST_LOW, TARGET_NONE, 0, NULL);
 	result_add_runs("multi64.raw_client+lib_server.p99", "multi",
-		       "64 x (raw client + uvfio server): p99 read latency", "ns",
-		       p99[MULTI_RAW], rounds, "64 x (raw client + bare responder) p99",
-		       p99[MULTI_BARE], rounds, RUNS_BEST_LOW, TARGET_NONE, 0, NULL);
+			"64 x (raw client + uvfio server): p99 read latency", "ns", p99[MULTI_RAW],
+			rounds, "64 x (raw client + bare responder) p99", p99[MULTI_BARE], rounds,
+			RUNS_BEST_LOW, TARGET_NONE, 0, NULL);
 
 	for (i = 0; i < NINST; i++) {
 		close(cl[MULTI_RAW][i].sock);

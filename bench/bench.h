@@ -162,8 +162,8 @@ void bdev_run_job(struct bdev *b, void (*fn)(struct bdev *b), void *arg);
 /* Connect to @path, negotiate VERSION, enable COMMAND.MEMORY|MASTER. */
 int raw_connect_uvfio(const char *path, int *out);
 /* A lib/proto request and its reply; returns 0 or -errno. */
-int raw_call(int sock, uint16_t cmd, const void *p, size_t len, const int *fds,
-	     unsigned int nfds, void *rbuf, size_t rsize, size_t *rlen);
+int raw_call(int sock, uint16_t cmd, const void *p, size_t len, const int *fds, unsigned int nfds,
+	     void *rbuf, size_t rsize, size_t *rlen);
 /* Encode REGION_READ of 4 bytes at BAR0 + @off with id @id into @buf. */
 void raw_encode_read(uint8_t *buf, uint16_t id, uint64_t off);
 /* write() all of @buf, read() exactly @len: 0 or -errno. */

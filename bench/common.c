@@ -33,7 +33,8 @@ uint64_t now_ns(void)
 
 void sleep_us(unsigned long us)
 {
-	struct timespec ts = {.tv_sec = (time_t)(us / 1000000), .tv_nsec = (long)(us % 1000000) * 1000};
+	struct timespec ts = {.tv_sec = (time_t)(us / 1000000),
+			      .tv_nsec = (long)(us % 1000000) * 1000};
 
 	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		;
@@ -184,10 +185,10 @@ struct result *result_add(const char *id, const char *group, const char *what, c
 			  target_src, baseline > 0 ? value / baseline : 0);
 }
 
-static struct result *result_new(const char *id, const char *group, const char *what, const char *unit,
-				 double value, const char *baseline_what, double baseline,
-				 enum target_kind kind, double target, const char *target_src,
-				 double ratio)
+static struct result *result_new(const char *id, const char *group, const char *what,
+				 const char *unit, double value, const char *baseline_what,
+				 double baseline, enum target_kind kind, double target,
+				 const char *target_src, double ratio)
 {
 	struct result *r;
 	char t[32];
@@ -264,8 +265,8 @@ void results_print_table(void)
 		char t[32];
 
 		target_str(r, t, sizeof(t));
-		printf("%-34s %14.1f %14.1f %8.4g %-9s %s\n", r->id, r->value, r->baseline, r->ratio,
-		       t, verdict(r));
+		printf("%-34s %14.1f %14.1f %8.4g %-9s %s\n", r->id, r->value, r->baseline,
+		       r->ratio, t, verdict(r));
 		if (r->kind != TARGET_NONE) {
 			if (judge(r))
 				met++;

@@ -18,8 +18,8 @@ static const struct group {
 	const char *name;
 	void (*fn)(void);
 } groups[] = {
-	{"rtt", bench_rtt},	    {"pipe16", bench_pipeline}, {"posted", bench_posted},
-	{"dma_maps", bench_dma_maps}, {"irq", bench_irq},	    {"copy", bench_copy},
+	{"rtt", bench_rtt},	      {"pipe16", bench_pipeline}, {"posted", bench_posted},
+	{"dma_maps", bench_dma_maps}, {"irq", bench_irq},	  {"copy", bench_copy},
 	{"multi", bench_multi},
 };
 

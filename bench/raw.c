@@ -58,8 +58,8 @@ int read_all(int fd, void *buf, size_t len)
 
 static uint16_t next_id;
 
-int raw_call(int sock, uint16_t cmd, const void *p, size_t len, const int *fds,
-	     unsigned int nfds, void *rbuf, size_t rsize, size_t *rlen)
+int raw_call(int sock, uint16_t cmd, const void *p, size_t len, const int *fds, unsigned int nfds,
+	     void *rbuf, size_t rsize, size_t *rlen)
 {
 	struct uvfio_msg_hdr hdr = {.msg_id = next_id++, .cmd = cmd};
 	struct iovec iov = {.iov_base = (void *)p, .iov_len = len};
