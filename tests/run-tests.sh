@@ -19,8 +19,9 @@
 #
 #   --valgrind: run only the integration tests (BUILD_DIR/tests/integration)
 #   under valgrind's memcheck, following child processes, with
-#   tests/valgrind.supp; any error or definite leak fails the binary.  No
-#   guest tests.  Logs: BUILD_DIR/test-logs/valgrind/.
+#   tests/valgrind.supp; any error or definite leak, in the test or in any
+#   process it started, fails the binary.  No guest tests.  Logs:
+#   BUILD_DIR/test-logs/valgrind/NAME.log, valgrind's NAME.log.vg.PID.
 set -uo pipefail
 
 valgrind=0
@@ -92,6 +93,19 @@ vg_opts=(--tool=memcheck --error-exitcode=99 --leak-check=full --errors-for-leak
 J_LABEL=() J_LOG=() J_PREFIX=() J_BIN=()
 add_job() { J_LABEL+=("$1"); J_LOG+=("$2"); J_PREFIX+=("$3"); J_BIN+=("$4"); }
 
+# valgrind_verdict LOG RC: every process valgrind followed wrote LOG.vg.PID;
+# a child's errors reach no exit status we see, so read them all: any error
+# (definite leaks count) fails the binary.  Prints the final exit status.
+valgrind_verdict() {
+  local log=$1 rc=$2 bad
+  bad=$(grep -lE 'ERROR SUMMARY: [1-9]' "$log".vg.* 2>/dev/null)
+  if [ -n "$bad" ]; then
+    { echo "valgrind: errors reported in:"; echo "$bad"; cat $bad; } >>"$log"
+    [ "$rc" = 0 ] && rc=98
+  fi
+  echo "$rc"
+}
+
 guest_dir=""
 first=1
 for b in "$@"; do
@@ -115,7 +129,12 @@ for b in "$@"; do
     if [ -n "$skip_re" ] && [[ "$name" =~ $skip_re ]]; then
       continue
     fi
-    add_job "$name [$tag]" "$logdir/$name.log" "$prefix" "$t"
+    p=$prefix
+    if [ $valgrind = 1 ]; then
+      rm -f "$logdir/$name.log".vg.*
+      p="$prefix --log-file=$logdir/$name.log.vg.%p"
+    fi
+    add_job "$name [$tag]" "$logdir/$name.log" "$p" "$t"
   done < <(find "$search" -type f -perm -u+x -name 'test-*' 2>/dev/null | sort)
   if [ $first = 1 ] && [ $valgrind = 0 ] && [ "${UVFIO_NO_GUEST:-0}" != 1 ]; then
     guest_dir=$b
@@ -145,7 +164,9 @@ for i in "${!J_LABEL[@]}"; do
     # shellcheck disable=SC2086
     timeout --kill-after=10 "$timeout_s" ${J_PREFIX[$i]} "${J_BIN[$i]}" \
       >"${J_LOG[$i]}" 2>&1 </dev/null
-    echo $? >"${J_LOG[$i]}.rc"
+    rc=$?
+    [ $valgrind = 1 ] && rc=$(valgrind_verdict "${J_LOG[$i]}" $rc)
+    echo $rc >"${J_LOG[$i]}.rc"
   ) &
   report_ready
 done
