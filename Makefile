@@ -3,16 +3,18 @@
 #   make check           install missing packages, build (plain, ASan+UBSan, TSan), run every test
 #   make check-valgrind  the integration tests of the plain build under valgrind (memcheck)
 #   make fuzz            build the libFuzzer targets with clang and run each FUZZ_SECONDS
+#   make bench           benchmarks (release build), ratios against same-run baselines
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 TSAN_BUILD ?= build-tsan
 FUZZ_BUILD ?= build-fuzz
+BENCH_BUILD ?= build-bench
 # Seconds per fuzz target for `make fuzz`; FUZZ_TARGETS limits it to some.
 FUZZ_SECONDS ?= 300
 FUZZ_TARGETS ?=
 
 .PHONY: all build demo check check-quick check-valgrind deps-build deps-check asan tsan \
-	fuzz fuzz-build clean
+	deps-fuzz fuzz fuzz-build bench clean
 
 all: build
 
@@ -68,11 +70,19 @@ $(FUZZ_BUILD)/build.ninja:
 	CC=clang meson setup $(FUZZ_BUILD) -Dfuzz=true -Db_sanitize=address,undefined \
 		-Db_lundef=false -Dc_args=-fsanitize=fuzzer-no-link
 
-fuzz-build: deps-check $(FUZZ_BUILD)/build.ninja
+deps-fuzz:
+	@scripts/install-deps.sh fuzz
+
+fuzz-build: deps-fuzz $(FUZZ_BUILD)/build.ninja
 	ninja -C $(FUZZ_BUILD) fuzz
 
 fuzz: fuzz-build
 	@tests/fuzz/run-fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) $(FUZZ_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) $(FUZZ_BUILD) $(BENCH_BUILD)
+
+# Benchmarks: a release build in $(BENCH_BUILD), every group; the table is
+# printed and written to bench/results/latest.json (bench/README.md).
+bench: deps-build
+	@scripts/bench.sh $(BENCH_BUILD)

@@ -1,9 +1,10 @@
 #!/bin/sh
 # Install the Debian 12 packages uvfio needs that are missing, and nothing else.
 #
-# Usage: scripts/install-deps.sh build|check
+# Usage: scripts/install-deps.sh build|check|fuzz
 #   build: compiler, meson, ninja, json-c, libuuid, cmocka (the tests are part of the build)
-#   check: build + pciutils (lspci -F reads our dumps)
+#   check: build + pciutils (lspci -F reads our dumps), valgrind (make check-valgrind)
+#   fuzz:  build + clang and its sanitizer/libFuzzer runtimes (make fuzz)
 # The guest rig (tests/guest/rig/setup.sh) installs QEMU and the guest kernel
 # itself when the guest tests run.
 set -eu
@@ -11,8 +12,9 @@ set -eu
 want="gcc libc6-dev meson ninja-build pkg-config libjson-c-dev uuid-dev libcmocka-dev"
 case "${1:-build}" in
 build) ;;
-check) want="$want pciutils" ;;
-*) echo "usage: $0 build|check" >&2; exit 2 ;;
+check) want="$want pciutils valgrind" ;;
+fuzz) want="$want clang libclang-rt-14-dev" ;;
+*) echo "usage: $0 build|check|fuzz" >&2; exit 2 ;;
 esac
 
 missing=""
