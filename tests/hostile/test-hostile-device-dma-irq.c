@@ -433,7 +433,7 @@ static void edu_dma_wait(int s, int ms)
  * (the kernel pins the pages; a user-space IOMMU mapping a client's file
  * must survive the file shrinking under it).
  */
-HCASE(dma_map_fd_truncated_after_map, HC_SLOW)
+HCASE(dma_map_fd_truncated_after_map, HC_SLOW | HC_NO_TSAN)
 {
 	int fd = memfd(PG);
 	int s = hc_open(t);
