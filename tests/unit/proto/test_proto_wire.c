@@ -719,7 +719,7 @@ struct trickle {
 	pthread_t poke;     /* thread to signal between bytes, if poke_sig */
 	int poke_sig;
 	unsigned int delay_us;
-	volatile int stop;  /* set by the reader to end the trickle early */
+	int stop;           /* set by the reader (atomically) to end the trickle early */
 };
 
 static void *trickle_thread(void *arg)
@@ -727,7 +727,7 @@ static void *trickle_thread(void *arg)
 	struct trickle *t = arg;
 	size_t i;
 
-	for (i = 0; i < t->len && !t->stop; i++) {
+	for (i = 0; i < t->len && !__atomic_load_n(&t->stop, __ATOMIC_ACQUIRE); i++) {
 		if (i == 0 && t->fd >= 0)
 			raw_send_fds(t->sock, t->bytes, 1, &t->fd, 1);
 		else
@@ -840,7 +840,7 @@ static void test_recv_dribble_deadline(void **state)
 	assert_int_equal(pthread_create(&th, NULL, trickle_thread, &t), 0);
 	assert_int_equal(uvfio_msg_recv(sv[1], &msg, sizeof(buf), 1), -ETIMEDOUT);
 	assert_int_equal(msg.nfds, 0);
-	t.stop = 1;
+	__atomic_store_n(&t.stop, 1, __ATOMIC_RELEASE);
 	pthread_join(th, NULL);
 	close_pair(sv);
 }
