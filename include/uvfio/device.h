@@ -152,7 +152,9 @@ void uvfio_dev_set_log(struct uvfio_dev *dev,
 		       void (*fn)(void *opaque, int level, const char *msg), void *opaque);
 /**
  * uvfio_dev_set_limits() - set the per-client limits (struct uvfio_dev_limits).
- * @dev: the device; not while a client is connected.
+ * @dev: the device; before serving, or from the device thread while no
+ *   client is connected (like every function here, not from another thread
+ *   while the device is being served).
  * @limits: the limits; zero fields take the defaults: 65535 maps, 64 GiB
  *   mapped, 16 fds per message, 1 MiB transfers.  Without a call the
  *   defaults apply.

@@ -44,8 +44,11 @@ static void start_limited(struct srv *s, const struct uvfio_dev_limits *lim,
 				 sizeof(rbuf), &rlen),
 			 0);
 	assert_int_equal(uvfio_version_client(rbuf, rlen, caps), 0);
-	/* A client may not change them while connected. */
-	assert_int_equal(uvfio_dev_set_limits(s->m.dev, lim), -EBUSY);
+	/*
+	 * No uvfio_dev_set_limits() here: the device is now served by its
+	 * thread, and device.h allows the call only before serving or on that
+	 * thread (TSan found the race on dev->sock such a call makes).
+	 */
 }
 
 static void still_serving(int sock)
