@@ -479,6 +479,7 @@ static void handle_msg(struct uvfio_dev *dev, struct uvfio_msg *msg)
 		dev_log(dev, LOG_WARNING, "%s before VERSION: closing",
 			uvfio_cmd_name(msg->hdr.cmd));
 		dev->conn_broken = true;
+		uvfio_msg_close_fds(msg);
 		if (uvfio_msg_reply_error(dev->sock, &msg->hdr, EINVAL))
 			dev->conn_broken = true;
 		return;
@@ -496,6 +497,11 @@ static void handle_msg(struct uvfio_dev *dev, struct uvfio_msg *msg)
 		dev->in_msg = true;
 		ret = handlers[msg->hdr.cmd](dev, msg, &rep);
 		dev->in_msg = false;
+		/*
+		 * The fds the handler did not keep are closed before the reply
+		 * goes, so a client that has its reply also sees them gone.
+		 */
+		uvfio_msg_close_fds(msg);
 		if (!ret) {
 			ret = uvfio_msg_reply(dev->sock, &msg->hdr, rep.iov, rep.iovcnt, &rep.fd,
 					      rep.fd >= 0 ? 1 : 0);
@@ -511,6 +517,7 @@ static void handle_msg(struct uvfio_dev *dev, struct uvfio_msg *msg)
 	}
 	if (ret != -EINVAL && ret != -ENOTTY)
 		dev_log(dev, LOG_DEBUG, "%s: error %d", uvfio_cmd_name(msg->hdr.cmd), -ret);
+	uvfio_msg_close_fds(msg);
 	if (uvfio_msg_reply_error(dev->sock, &msg->hdr, -ret))
 		dev->conn_broken = true;
 }
