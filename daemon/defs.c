@@ -143,11 +143,20 @@ err:
 	return -EINVAL;
 }
 
-int def_load(const char *config_dir, const char *uuid, struct uvfio_def *out)
+/*
+ * Call @fn(path, parent, uuid, arg) for each <config_dir>/<parent>/<uuid> a
+ * definition of @uuid may be stored at (mdevctl keeps one file per parent
+ * directory; the same UUID may be defined under several parents), until @fn
+ * returns true.  @fn gets the UUID in lower case.
+ * Return: 0, -EINVAL for a bad UUID, -ENOENT / -errno if @config_dir can't
+ * be read.
+ */
+static int def_walk(const char *config_dir, const char *uuid,
+		    bool (*fn)(const char *path, const char *parent, const char *uuid, void *arg),
+		    void *arg)
 {
 	char want[DEF_UUID_LEN];
 	struct dirent *e;
-	int ret = -ENOENT;
 	DIR *d;
 
 	if (!def_valid_uuid(uuid))
@@ -165,13 +174,35 @@ int def_load(const char *config_dir, const char *uuid, struct uvfio_def *out)
 		if ((size_t)snprintf(path, sizeof(path), "%s/%s/%s", config_dir, e->d_name, want) >=
 		    sizeof(path))
 			continue;
-		if (access(path, F_OK) < 0)
-			continue;
-		ret = parse_file(path, e->d_name, want, out);
-		break;
+		if (fn(path, e->d_name, want, arg))
+			break;
 	}
 	closedir(d);
-	return ret;
+	return 0;
+}
+
+struct def_load_ctx {
+	struct uvfio_def *out;
+	int ret;
+};
+
+/* def_load(): the first parent holding the file is the definition. */
+static bool load_one(const char *path, const char *parent, const char *uuid, void *arg)
+{
+	struct def_load_ctx *ctx = arg;
+
+	if (access(path, F_OK) < 0)
+		return false;
+	ctx->ret = parse_file(path, parent, uuid, ctx->out);
+	return true;
+}
+
+int def_load(const char *config_dir, const char *uuid, struct uvfio_def *out)
+{
+	struct def_load_ctx ctx = { .out = out, .ret = -ENOENT };
+	int ret = def_walk(config_dir, uuid, load_one, &ctx);
+
+	return ret ? ret : ctx.ret;
 }
 
 json_object *def_to_json(const struct uvfio_def *d, bool with_ids)
@@ -261,35 +292,26 @@ out_put:
 	return ret;
 }
 
+/* def_remove(): every parent's copy goes; *@arg is 0 once one went. */
+static bool remove_one(const char *path, const char *parent, const char *uuid, void *arg)
+{
+	int *ret = arg;
+
+	(void)parent;
+	(void)uuid;
+	if (unlink(path) == 0)
+		*ret = 0;
+	else if (errno != ENOENT)
+		*ret = -errno;
+	return false;
+}
+
 int def_remove(const char *config_dir, const char *uuid)
 {
-	char want[DEF_UUID_LEN];
-	struct dirent *e;
-	int ret = -ENOENT;
-	DIR *d;
+	int removed = -ENOENT;
+	int ret = def_walk(config_dir, uuid, remove_one, &removed);
 
-	if (!def_valid_uuid(uuid))
-		return -EINVAL;
-	snprintf(want, sizeof(want), "%s", uuid);
-	lower(want);
-	d = opendir(config_dir);
-	if (!d)
-		return errno == ENOENT ? -ENOENT : -errno;
-	while ((e = readdir(d))) {
-		char path[PATH_MAX];
-
-		if (!def_valid_name(e->d_name))
-			continue;
-		if ((size_t)snprintf(path, sizeof(path), "%s/%s/%s", config_dir, e->d_name, want) >=
-		    sizeof(path))
-			continue;
-		if (unlink(path) == 0)
-			ret = 0;
-		else if (errno != ENOENT)
-			ret = -errno;
-	}
-	closedir(d);
-	return ret;
+	return ret ? ret : removed;
 }
 
 static int def_cmp(const void *a, const void *b)
