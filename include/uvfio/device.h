@@ -36,8 +36,13 @@ typedef uint64_t uvfio_iova_t;
 
 struct uvfio_dev;
 
-/* Version of struct uvfio_dev_ops this header describes. */
-#define UVFIO_DEV_OPS_VERSION 1
+/*
+ * Version of struct uvfio_dev_ops this header describes.  1: up to
+ * @cfg_write; 2: @feature appended.  uvfio_dev_create() takes 1 and 2, and
+ * reads @feature only from a version-2 struct (one compiled against an
+ * older header ends before it).
+ */
+#define UVFIO_DEV_OPS_VERSION 2
 
 /** enum uvfio_reset_reason - why a device model's reset callback runs. */
 enum uvfio_reset_reason {
@@ -61,6 +66,46 @@ struct uvfio_region_ops {
 };
 
 /**
+ * typedef uvfio_dev_feature_fn - serve one VFIO device feature request.
+ * @dev: the device.
+ * @priv: the model's (or the host's, see uvfio_dev_set_feature_handler()).
+ * @flags: the request's flags as the kernel's struct vfio_device_feature
+ *         has them: the feature index (flags & VFIO_DEVICE_FEATURE_MASK,
+ *         e.g. VFIO_DEVICE_FEATURE_MIGRATION) | VFIO_DEVICE_FEATURE_GET,
+ *         _SET or _PROBE.  The library has already refused what the kernel
+ *         refuses before a driver sees it (unknown bits, GET|SET without
+ *         PROBE, none of GET/SET/PROBE: EINVAL), so exactly one of GET and
+ *         SET is set, or PROBE (with any of GET and SET) is.
+ * @data: the feature data, after the 8-byte argsz/flags head.
+ *         GET: a buffer of @len bytes that starts with the request's data
+ *         (input of features such as DMA_LOGGING_REPORT), the rest zero;
+ *         the model writes the feature data there, at most @len bytes.
+ *         SET: the request's data, @len bytes; the model may update it in
+ *         place (in/out fields such as DMA_LOGGING_START's page_size): the
+ *         reply echoes the request with those updates.
+ *         PROBE: the request's data, unused.
+ * @len: GET: room in @data, min(request argsz - 8, the device's
+ *         max_data_xfer_size); SET/PROBE: the bytes of request data.
+ * @out_len: GET only: set to the bytes written (<= @len); the reply's argsz
+ *         is 8 + *@out_len (contract §5.12).
+ *
+ * Runs on the device thread, inside the handling of a client request (DMA
+ * by message fails there; see uvfio_dev_defer()).  PROBE asks whether the
+ * feature supports every operation @flags indicates (none but PROBE: the
+ * feature exists at all), as vfio_check_feature() answers it; the library
+ * replies with the request echoed.
+ *
+ * Return: 0 (SET done, GET data written, PROBE supported); -ENOTTY if the
+ * model does not implement feature @flags & VFIO_DEVICE_FEATURE_MASK (the
+ * kernel's answer for an unsupported feature); -EINVAL if it does not
+ * support the operation asked for, or @len is too small for GET data or
+ * SET input (vfio_check_feature(): argsz < minsz); or any -errno, replied
+ * to the client as an error.
+ */
+typedef int (*uvfio_dev_feature_fn)(struct uvfio_dev *dev, void *priv, uint32_t flags, void *data,
+				    size_t len, size_t *out_len);
+
+/**
  * struct uvfio_dev_ops - a device model's callbacks; all optional.
  * @version: UVFIO_DEV_OPS_VERSION.
  * @reset: bring the model to its power-on state.  Config space has already
@@ -71,6 +116,10 @@ struct uvfio_region_ops {
  * @cfg_read, @cfg_write: config-space bytes no capability table virtualises
  *         (vendor-specific capability bodies, unassigned gaps).  Without them
  *         such bytes read 0 and writes are dropped.
+ * @feature: (version 2) VFIO device features, uvfio_dev_feature_fn: the
+ *         DEVICE_FEATURE command (contract §5.12), the kernel's
+ *         VFIO_DEVICE_FEATURE ioctl (linux-vfio.md §1.3).  Without it every
+ *         feature is unsupported (ENOTTY).
  */
 struct uvfio_dev_ops {
 	unsigned int version;
@@ -81,6 +130,8 @@ struct uvfio_dev_ops {
 			unsigned int len);
 	int (*cfg_write)(struct uvfio_dev *dev, void *priv, unsigned int off, const void *buf,
 			 unsigned int len);
+	/* Version 2. */
+	uvfio_dev_feature_fn feature;
 };
 
 /** struct uvfio_dev_pci_id - the PCI identity of a device. */
@@ -126,7 +177,9 @@ struct uvfio_dev_limits {
 
 /**
  * uvfio_dev_create() - create a device.
- * @ops: the model's callbacks (kept by pointer; must outlive the device).
+ * @ops: the model's callbacks (kept by pointer; must outlive the device), or
+ *       NULL.  @ops->version is 1 or 2 (UVFIO_DEV_OPS_VERSION); fields a
+ *       version does not have are not read.
  * @priv: passed back to every callback.
  * @id: PCI identity.
  * @flags: UVFIO_DEV_*.
@@ -165,6 +218,23 @@ void uvfio_dev_set_log(struct uvfio_dev *dev,
  * above 64 MiB or below 4096); -EBUSY while a client is connected.
  */
 int uvfio_dev_set_limits(struct uvfio_dev *dev, const struct uvfio_dev_limits *limits);
+
+/**
+ * uvfio_dev_set_feature_handler() - put a host's feature handler in front
+ * of the model's.
+ * @dev: the device; before serving, or from the device thread.
+ * @fn: called for every DEVICE_FEATURE request with @priv, as
+ *      uvfio_dev_ops.feature is; when it returns -ENOTTY (feature not
+ *      its), the model's ops->feature, if any, is asked next.  NULL
+ *      removes the handler.
+ * @priv: handed to @fn.
+ *
+ * For a program that serves devices others built: the mdev core routes a
+ * parent's per-instance feature op (mdev.h) through it.  A device model
+ * uses uvfio_dev_ops.feature instead.
+ * Return: 0, -EINVAL (@dev NULL).
+ */
+int uvfio_dev_set_feature_handler(struct uvfio_dev *dev, uvfio_dev_feature_fn fn, void *priv);
 
 /*
  * Regions.  Call before serving.

@@ -145,6 +145,14 @@ struct dev_queued {
 struct uvfio_dev {
 	const struct uvfio_dev_ops *ops;
 	void *priv;
+	/*
+	 * ops->feature when ops is version 2 (a version-1 struct ends before
+	 * it), else NULL; and a host's handler asked first
+	 * (uvfio_dev_set_feature_handler()).
+	 */
+	uvfio_dev_feature_fn ops_feature;
+	uvfio_dev_feature_fn host_feature;
+	void *host_feature_priv;
 	struct uvfio_dev_pci_id id;
 	unsigned int flags;
 	void (*log_fn)(void *opaque, int level, const char *msg);

@@ -172,7 +172,8 @@ int uvfio_dev_create(const struct uvfio_dev_ops *ops, void *priv, const struct u
 	if (!out || !id)
 		return -EINVAL;
 	*out = NULL;
-	if ((ops && ops->version != UVFIO_DEV_OPS_VERSION) ||
+	/* Version 1 ends at cfg_write; 2 adds feature (device.h). */
+	if ((ops && (ops->version < 1 || ops->version > UVFIO_DEV_OPS_VERSION)) ||
 	    (flags & ~(UVFIO_DEV_PCIE | UVFIO_DEV_NO_RESET)) || id->irq_pin > 4 ||
 	    id->class_code > 0xffffff)
 		return -EINVAL;
@@ -182,6 +183,8 @@ int uvfio_dev_create(const struct uvfio_dev_ops *ops, void *priv, const struct u
 		return -ENOMEM;
 	dev->ops = ops;
 	dev->priv = priv;
+	if (ops && ops->version >= 2)
+		dev->ops_feature = ops->feature;
 	dev->id = *id;
 	dev->flags = flags;
 	dev->sock = -1;
@@ -252,6 +255,15 @@ void uvfio_dev_destroy(struct uvfio_dev *dev)
 	dev_regions_fini(dev);
 	uvfio_pcicfg_free(dev->cfg);
 	free(dev);
+}
+
+int uvfio_dev_set_feature_handler(struct uvfio_dev *dev, uvfio_dev_feature_fn fn, void *priv)
+{
+	if (!dev)
+		return -EINVAL;
+	dev->host_feature = fn;
+	dev->host_feature_priv = fn ? priv : NULL;
+	return 0;
 }
 
 void *uvfio_dev_priv(const struct uvfio_dev *dev)

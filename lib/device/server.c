@@ -443,9 +443,108 @@ static int h_reset(struct uvfio_dev *dev, struct uvfio_msg *msg, struct reply *r
 	return dev_do_reset(dev, UVFIO_RESET_DEVICE);
 }
 
+/*
+ * DEVICE_FEATURE (contract §5.12), with the kernel's VFIO_DEVICE_FEATURE
+ * rules (linux-vfio.md §1.3).
+ */
+
+/* The flag bits of struct vfio_device_feature (linux/vfio.h). */
+#define FEATURE_FLAGS                                                                              \
+	(VFIO_DEVICE_FEATURE_MASK | VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_SET |            \
+	 VFIO_DEVICE_FEATURE_PROBE)
+#define FEATURE_HEAD offsetof(struct vfio_device_feature, data)
+
+/* The host's handler, then the model's: -ENOTTY means "not mine" (device.h). */
+static int call_feature(struct uvfio_dev *dev, uint32_t flags, void *data, size_t len,
+			size_t *out_len)
+{
+	int ret = -ENOTTY;
+
+	if (dev->host_feature)
+		ret = dev->host_feature(dev, dev->host_feature_priv, flags, data, len, out_len);
+	if (ret == -ENOTTY && dev->ops_feature)
+		ret = dev->ops_feature(dev, dev->priv, flags, data, len, out_len);
+	return ret;
+}
+
+static int h_feature(struct uvfio_dev *dev, struct uvfio_msg *msg, struct reply *rep)
+{
+	struct vfio_device_feature f;
+	uint8_t *buf;
+	size_t in_len;
+	size_t room;
+	size_t out_len = 0;
+	int ret;
+
+	/* uvfio_msg_check: payload >= 8. */
+	memcpy(&f, msg->payload, FEATURE_HEAD);
+	/*
+	 * vfio_ioctl_device_feature(): argsz below the head, unknown flag
+	 * bits, and GET with SET but no PROBE are EINVAL before any driver
+	 * sees them; vfio_check_feature(): without PROBE one of GET and SET.
+	 */
+	if (f.argsz < FEATURE_HEAD || (f.flags & ~FEATURE_FLAGS))
+		return -EINVAL;
+	if (!(f.flags & VFIO_DEVICE_FEATURE_PROBE)) {
+		if ((f.flags & VFIO_DEVICE_FEATURE_GET) && (f.flags & VFIO_DEVICE_FEATURE_SET))
+			return -EINVAL;
+		if (!(f.flags & (VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_SET)))
+			return -EINVAL;
+	}
+	/* vfio-pci's device_feature: a feature it does not know is ENOTTY. */
+	if (!dev->host_feature && !dev->ops_feature)
+		return -ENOTTY;
+
+	if (f.flags & (VFIO_DEVICE_FEATURE_PROBE | VFIO_DEVICE_FEATURE_SET)) {
+		/* The reply is the request (as updated): argsz must cover it. */
+		if (f.argsz < msg->len)
+			return -EINVAL;
+		ret = call_feature(dev, f.flags, (uint8_t *)msg->payload + FEATURE_HEAD,
+				   msg->len - FEATURE_HEAD, &out_len);
+		if (ret)
+			return ret;
+		rep->iov[0] = (struct iovec){.iov_base = msg->payload, .iov_len = msg->len};
+		rep->iovcnt = 1;
+		return 0;
+	}
+
+	/*
+	 * GET: the feature data goes after the head, bounded by the client's
+	 * argsz and our transfer limit.  The receive buffer holds it (its size
+	 * is max_data_xfer_size plus a message head, rxbuf_size_for()): the
+	 * request is moved there if it was queued, input data first (GET is
+	 * in/out in the kernel too, e.g. DMA_LOGGING_REPORT's range), then
+	 * zeros, so no bytes of an earlier message reach the model or the
+	 * client.
+	 */
+	room = f.argsz - FEATURE_HEAD;
+	if (room > dev->limits.max_data_xfer_size)
+		room = dev->limits.max_data_xfer_size;
+	in_len = msg->len - FEATURE_HEAD;
+	if (in_len > room)
+		in_len = room;
+	buf = dev->rxbuf;
+	memmove(buf, msg->payload, FEATURE_HEAD + in_len);
+	memset(buf + FEATURE_HEAD + in_len, 0, room - in_len);
+	ret = call_feature(dev, f.flags, buf + FEATURE_HEAD, room, &out_len);
+	if (ret)
+		return ret;
+	if (out_len > room) {
+		dev_log(dev, LOG_ERR, "feature %u GET: the model wrote %zu bytes into %zu: EIO",
+			f.flags & VFIO_DEVICE_FEATURE_MASK, out_len, room);
+		return -EIO;
+	}
+	/* contract §5.12: reply argsz = 8 + data length, flags as asked. */
+	f.argsz = (uint32_t)(FEATURE_HEAD + out_len);
+	memcpy(buf, &f, FEATURE_HEAD);
+	rep->iov[0] = (struct iovec){.iov_base = buf, .iov_len = FEATURE_HEAD + out_len};
+	rep->iovcnt = 1;
+	return 0;
+}
+
 typedef int (*handler_fn)(struct uvfio_dev *dev, struct uvfio_msg *msg, struct reply *rep);
 
-/* Commands we serve; the others (IO_FDS, DIRTY_PAGES, FEATURE, MIG_*) get EINVAL. */
+/* Commands we serve; the others (IO_FDS, DIRTY_PAGES, MIG_*) get EINVAL. */
 static const handler_fn handlers[UVFIO_CMD_MAX + 1] = {
 	[UVFIO_CMD_VERSION] = h_version,
 	[UVFIO_CMD_DMA_MAP] = h_dma_map,
@@ -458,6 +557,7 @@ static const handler_fn handlers[UVFIO_CMD_MAX + 1] = {
 	[UVFIO_CMD_REGION_WRITE] = h_region_write,
 	[UVFIO_CMD_DEVICE_RESET] = h_reset,
 	[UVFIO_CMD_REGION_WRITE_MULTI] = h_write_multi,
+	[UVFIO_CMD_DEVICE_FEATURE] = h_feature,
 };
 
 /* Handle one received message; its fds are closed by the caller. */

@@ -457,8 +457,9 @@ HCASE(write_multi_targets, 0)
 }
 
 /*
- * Commands the server does not implement, with well-formed payloads:
- * refused, stream in step.
+ * Commands the server does not implement, with well-formed payloads, and a
+ * DEVICE_FEATURE for a feature the device lacks (ENOTTY): refused, stream
+ * in step.
  */
 HCASE(unimplemented_commands, 0)
 {
