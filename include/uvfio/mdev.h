@@ -23,6 +23,8 @@
  *   read / write                              the uvfio_dev's region ops
  *   mmap                                      the uvfio_dev's memory BARs (sparse mmap)
  *   ioctl (IRQs, reset, region info)          lib/device, from the uvfio_dev's set-up
+ *   device_feature (VFIO_DEVICE_FEATURE)      ops->feature (version 2), then the
+ *                                             uvfio_dev's own uvfio_dev_ops feature
  *   get_available / max_instances             ops->get_available / parent capacity and
  *                                             type weight and max_instances
  *   show_description, vendor sysfs attrs      type description, ops->show_attrs
@@ -33,7 +35,8 @@
  * serialises them with one lock) except where a function says otherwise.
  * Parent ops create, remove, get_available, show_attrs and store_attr run
  * on the calling thread with the core lock held: they must not call back
- * into the core.  ops->open and ops->release run on the instance's thread.
+ * into the core.  ops->open, ops->release and ops->feature run on the
+ * instance's thread.
  */
 #ifndef UVFIO_MDEV_H
 #define UVFIO_MDEV_H
@@ -52,8 +55,14 @@ struct uvfio_mdev_core;
 struct uvfio_mdev_parent;
 struct uvfio_mdev;
 
-/* Version of struct uvfio_mdev_parent_ops this header describes. */
-#define UVFIO_MDEV_OPS_VERSION 1
+/*
+ * Version of struct uvfio_mdev_parent_ops this header describes.  1: up to
+ * @store_attr; 2: @feature appended.  uvfio_mdev_parent_register() takes 1
+ * and 2 and reads @feature only from a version-2 struct, so a plugin built
+ * against an older header still loads (UVFIO_MDEV_PLUGIN_ABI is unchanged:
+ * the descriptor's layout is the same).
+ */
+#define UVFIO_MDEV_OPS_VERSION 2
 
 /* A canonical UUID string, "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx", with its NUL. */
 #define UVFIO_MDEV_UUID_LEN 37
@@ -106,6 +115,16 @@ typedef void (*uvfio_mdev_attr_fn)(void *ctx, const char *name, const char *valu
  *          yet served instance (mdevctl's ordered "attrs" are applied this
  *          way after creation).  Return 0, -ENOENT (no such attribute),
  *          -EINVAL (bad value).
+ * @feature: optional, version 2: a VFIO device feature request of @m's
+ *          client (DEVICE_FEATURE, contract §5.12; the kernel mdev's
+ *          per-instance device_feature op), on the instance thread.
+ *          @flags, @data, @len, @out_len and the return value are those of
+ *          uvfio_dev_feature_fn (device.h): GET writes at most @len bytes
+ *          to @data and sets *@out_len; SET takes @data/@len as input;
+ *          PROBE returns 0 if every indicated operation is supported.
+ *          Return -ENOTTY for a feature it does not serve: the instance's
+ *          own uvfio_dev_ops feature (if any) is asked next, and without
+ *          one the client gets ENOTTY.
  */
 struct uvfio_mdev_parent_ops {
 	unsigned int version;
@@ -120,6 +139,9 @@ struct uvfio_mdev_parent_ops {
 	void (*release)(struct uvfio_mdev *m, void *drvdata);
 	void (*show_attrs)(struct uvfio_mdev *m, void *drvdata, uvfio_mdev_attr_fn emit, void *ctx);
 	int (*store_attr)(struct uvfio_mdev *m, void *drvdata, const char *name, const char *value);
+	/* Version 2. */
+	int (*feature)(struct uvfio_mdev *m, void *drvdata, uint32_t flags, void *data, size_t len,
+		       size_t *out_len);
 };
 
 /**
@@ -211,8 +233,8 @@ void uvfio_mdev_core_shutdown(struct uvfio_mdev_core *core, int timeout_ms);
 /**
  * uvfio_mdev_parent_register() - add a parent and its types.
  * @out: optional: the parent.
- * Return: 0; -EINVAL (bad name, no types, ops version or missing
- * create/remove); -EEXIST (parent or a type name already registered);
+ * Return: 0; -EINVAL (bad name, no types, ops version other than 1 and 2,
+ * or missing create/remove); -EEXIST (parent or a type name already registered);
  * -ENOMEM.
  */
 int uvfio_mdev_parent_register(struct uvfio_mdev_core *core,

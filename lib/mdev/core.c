@@ -345,8 +345,8 @@ int uvfio_mdev_parent_register(struct uvfio_mdev_core *core,
 	bool fail = false;
 	int ret;
 
-	if (!core || !info || !valid_name(info->name) || !info->ops ||
-	    info->ops->version != UVFIO_MDEV_OPS_VERSION || !info->ops->create ||
+	if (!core || !info || !valid_name(info->name) || !info->ops || info->ops->version < 1 ||
+	    info->ops->version > UVFIO_MDEV_OPS_VERSION || !info->ops->create ||
 	    !info->ops->remove || !info->types || !info->nr_types)
 		return -EINVAL;
 	for (unsigned int i = 0; i < info->nr_types; i++) {

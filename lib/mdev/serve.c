@@ -168,6 +168,20 @@ static void busy_accept(struct uvfio_dev *dev, void *arg, uint32_t revents)
  * The instance thread.
  */
 
+/*
+ * Device thread: DEVICE_FEATURE, to the parent's per-instance op (mdev.h).
+ * The parent outlives its instances and the op table is fixed at
+ * registration, so no lock is needed.
+ */
+static int instance_feature(struct uvfio_dev *dev, void *priv, uint32_t flags, void *data,
+			    size_t len, size_t *out_len)
+{
+	struct uvfio_mdev *m = priv;
+
+	(void)dev;
+	return m->type->parent->ops->feature(m, m->drvdata, flags, data, len, out_len);
+}
+
 static void serve_one(struct uvfio_mdev *m, int fd, uid_t uid)
 {
 	const struct uvfio_mdev_parent_ops *ops = m->type->parent->ops;
@@ -252,8 +266,16 @@ static void *instance_thread(void *arg)
 
 int mdev_serve_start(struct uvfio_mdev *m)
 {
+	const struct uvfio_mdev_parent_ops *ops = m->type->parent->ops;
 	int fl;
 	int ret;
+
+	/* A version-1 ops struct ends before feature (mdev.h). */
+	if (ops->version >= 2 && ops->feature) {
+		ret = uvfio_dev_set_feature_handler(m->dev, instance_feature, m);
+		if (ret)
+			return ret;
+	}
 
 	/* uvfio_dev_listen(): mode 0600, a stale socket replaced. */
 	m->listen_fd = uvfio_dev_listen(m->sock_path);
