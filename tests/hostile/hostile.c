@@ -670,7 +670,7 @@ int target_health(const struct target *t, unsigned int i, int wait_ms, char *why
 	ret = uvfio_config_read16(d, PCI_VENDOR_ID, &vendor);
 	if (!ret)
 		ret = uvfio_config_read16(d, PCI_DEVICE_ID, &device);
-	if (ret || vendor != EDU_VENDOR || device != EDU_DEVICE) {
+	if (ret || vendor != UVFIO_EDU_VENDOR || device != UVFIO_EDU_DEVICE) {
 		snprintf(why, len, "config ids %04x:%04x (%d)", vendor, device, ret);
 		ret = ret ? ret : -EIO;
 		goto out_close;
@@ -683,7 +683,7 @@ int target_health(const struct target *t, unsigned int i, int wait_ms, char *why
 		goto out_close;
 	}
 	ident = uvfio_bar_read32(d, 0, 0);
-	if (ident != EDU_IDENT) {
+	if (ident != UVFIO_EDU_IDENT) {
 		snprintf(why, len, "edu ident 0x%08x (%s)", ident, uvfio_last_error());
 		ret = -EIO;
 	}
@@ -748,8 +748,9 @@ void hostile_run(const char *name, hostile_body body, unsigned int flags)
 		return;
 #if defined(__SANITIZE_THREAD__)
 	if (flags & HC_NO_TSAN)
-		UVFIO_SKIP("%s: a device thread's SIGBUS guard cannot recover under ThreadSanitizer "
-			   "(covered by the plain and ASan builds)", name);
+		UVFIO_SKIP("%s: a device thread's SIGBUS guard cannot recover under "
+			   "ThreadSanitizer (covered by the plain and ASan builds)",
+			   name);
 #endif
 	close_case_fds();
 	/* A target killed by an earlier case: start a fresh one. */
@@ -1050,8 +1051,8 @@ void hc_assert_in_step(int sock)
 	uint16_t ids[2] = {0, 0};
 
 	assert_int_equal(hc_read(sock, VFIO_PCI_CONFIG_REGION_INDEX, 0, ids, 4), 0);
-	assert_int_equal(ids[0], EDU_VENDOR);
-	assert_int_equal(ids[1], EDU_DEVICE);
+	assert_int_equal(ids[0], UVFIO_EDU_VENDOR);
+	assert_int_equal(ids[1], UVFIO_EDU_DEVICE);
 }
 
 void hc_enable(int sock)

@@ -28,6 +28,7 @@
 #include <linux/pci_regs.h>
 
 #include "proto/proto.h"
+#include "edu/edu.h" /* the edu register map: the model's own */
 
 #define HOSTILE_NINST 2
 #define HOSTILE_PATH_MAX 108
@@ -35,20 +36,6 @@
 #define UVFIO_SERVE_BIN UVFIO_BUILD_ROOT "/devices/uvfio-serve"
 #define UVFIOD_BIN UVFIO_BUILD_ROOT "/daemon/uvfiod"
 #define UVFIOCTL_BIN UVFIO_BUILD_ROOT "/tools/uvfioctl"
-
-/* edu facts checked by the health check (devices/edu/edu.h, docs/edu.md). */
-#define EDU_VENDOR 0x1234
-#define EDU_DEVICE 0x11e8
-#define EDU_IDENT 0x010000edu
-#define EDU_BAR0_SIZE (1u << 20)
-#define EDU_DMA_SRC 0x80
-#define EDU_DMA_DST 0x88
-#define EDU_DMA_COUNT 0x90
-#define EDU_DMA_CMD 0x98
-#define EDU_DMA_BUF 0x40000
-#define EDU_DMA_START 0x01
-#define EDU_DMA_TO_RAM 0x02
-#define EDU_NUM_REGIONS 9
 
 /* The server's per-client I/O timeout (lib/device: DEV_IO_TIMEOUT_MS). */
 #define SERVER_IO_TIMEOUT_MS 5000

@@ -196,9 +196,9 @@ HCASE(region_straddle_end, 0)
 	int s = hc_open(t);
 
 	hc_enable(s);
-	assert_int_equal(raw_read(s, 0, EDU_BAR0_SIZE - 2, 4), -EINVAL);
-	assert_int_equal(raw_read(s, 0, EDU_BAR0_SIZE, 1), -EINVAL);
-	assert_int_equal(raw_write(s, 0, EDU_BAR0_SIZE - 4, 8, 8), -EINVAL);
+	assert_int_equal(raw_read(s, 0, UVFIO_EDU_BAR0_SIZE - 2, 4), -EINVAL);
+	assert_int_equal(raw_read(s, 0, UVFIO_EDU_BAR0_SIZE, 1), -EINVAL);
+	assert_int_equal(raw_write(s, 0, UVFIO_EDU_BAR0_SIZE - 4, 8, 8), -EINVAL);
 	assert_int_equal(raw_read(s, VFIO_PCI_CONFIG_REGION_INDEX, 4094, 4), -EINVAL);
 	assert_int_equal(raw_read(s, VFIO_PCI_CONFIG_REGION_INDEX, 4096, 1), -EINVAL);
 	assert_int_equal(raw_write(s, VFIO_PCI_CONFIG_REGION_INDEX, 4095, 2, 2), -EINVAL);
@@ -239,7 +239,7 @@ HCASE(region_count_zero, 0)
 /* Regions that do not exist: 9 (edu has 9: 0..8), 0xffffffff, and absent BARs/ROM/VGA. */
 HCASE(region_index_out_of_range, 0)
 {
-	static const uint32_t bad[] = {EDU_NUM_REGIONS, 0xffffffffu, 0x80000000u, 100};
+	static const uint32_t bad[] = {VFIO_PCI_NUM_REGIONS, 0xffffffffu, 0x80000000u, 100};
 	int s = hc_open(t);
 	unsigned int i;
 
@@ -321,7 +321,7 @@ HCASE(region_info_bad_index, 0)
 {
 	int s = hc_open(t);
 
-	assert_int_equal(region_info(s, 4096, EDU_NUM_REGIONS), -EINVAL);
+	assert_int_equal(region_info(s, 4096, VFIO_PCI_NUM_REGIONS), -EINVAL);
 	assert_int_equal(region_info(s, 4096, 0xffffffffu), -EINVAL);
 	assert_int_equal(region_info(s, 4096, 0x7fffffffu), -EINVAL);
 	hc_assert_in_step(s);
@@ -337,7 +337,7 @@ HCASE(region_info_argsz, 0)
 	uint32_t r;
 
 	for (i = 0; i < sizeof(argszs) / sizeof(argszs[0]); i++) {
-		for (r = 0; r < EDU_NUM_REGIONS; r++) {
+		for (r = 0; r < VFIO_PCI_NUM_REGIONS; r++) {
 			int ret = region_info(s, argszs[i], r);
 
 			assert_true(ret == 0 || ret == -EINVAL);
@@ -443,7 +443,7 @@ HCASE(write_multi_targets, 0)
 	assert_int_equal(write_multi(s, 2, e, 2), -EINVAL);
 	e[1] = (struct uvfio_msg_write_multi_entry){.offset = 0, .region = 0xffffffffu, .count = 4};
 	assert_int_equal(write_multi(s, 2, e, 2), -EINVAL);
-	e[1] = (struct uvfio_msg_write_multi_entry){.offset = EDU_BAR0_SIZE - 4, .region = 0,
+	e[1] = (struct uvfio_msg_write_multi_entry){.offset = UVFIO_EDU_BAR0_SIZE - 4, .region = 0,
 						    .count = 8};
 	assert_int_equal(write_multi(s, 2, e, 2), -EINVAL);
 	/* Zero entries: nothing to do. */

@@ -401,14 +401,14 @@ static void put64(int s, uint64_t off, uint64_t v)
 static void edu_dma_start(int s, uint64_t iova, uint32_t count, bool to_ram)
 {
 	if (to_ram) {
-		put64(s, EDU_DMA_SRC, EDU_DMA_BUF);
-		put64(s, EDU_DMA_DST, iova);
+		put64(s, UVFIO_EDU_REG_DMA_SRC, UVFIO_EDU_DMA_BUF_ADDR);
+		put64(s, UVFIO_EDU_REG_DMA_DST, iova);
 	} else {
-		put64(s, EDU_DMA_SRC, iova);
-		put64(s, EDU_DMA_DST, EDU_DMA_BUF);
+		put64(s, UVFIO_EDU_REG_DMA_SRC, iova);
+		put64(s, UVFIO_EDU_REG_DMA_DST, UVFIO_EDU_DMA_BUF_ADDR);
 	}
-	put64(s, EDU_DMA_COUNT, count);
-	put64(s, EDU_DMA_CMD, EDU_DMA_START | (to_ram ? EDU_DMA_TO_RAM : 0));
+	put64(s, UVFIO_EDU_REG_DMA_COUNT, count);
+	put64(s, UVFIO_EDU_REG_DMA_CMD, UVFIO_EDU_DMA_START | (to_ram ? UVFIO_EDU_DMA_TO_RAM : 0));
 }
 
 /* Wait until edu's DMA command register says done. */
@@ -418,8 +418,8 @@ static void edu_dma_wait(int s, int ms)
 	uint64_t cmd;
 
 	for (;;) {
-		assert_int_equal(hc_read(s, 0, EDU_DMA_CMD, &cmd, 8), 0);
-		if (!(cmd & EDU_DMA_START))
+		assert_int_equal(hc_read(s, 0, UVFIO_EDU_REG_DMA_CMD, &cmd, 8), 0);
+		if (!(cmd & UVFIO_EDU_DMA_START))
 			return;
 		if (hc_now_ms() > deadline)
 			fail_msg("edu DMA still running after %d ms", ms);

@@ -18,30 +18,9 @@
 
 #include "test.h"
 #include "../common/proc.h"
+#include "edu/edu.h"
 
-/* edu.md "BAR0 registers". */
-#define REG_IDENT 0x00
-#define REG_LIVENESS 0x04
-#define REG_FACTORIAL 0x08
-#define REG_STATUS 0x20
-#define REG_IRQ_STATUS 0x24
-#define REG_IRQ_RAISE 0x60
-#define REG_IRQ_ACK 0x64
-#define REG_DMA_SRC 0x80
-#define REG_DMA_DST 0x88
-#define REG_DMA_COUNT 0x90
-#define REG_DMA_CMD 0x98
-
-#define STATUS_BUSY 0x01
-#define STATUS_FACT_IRQ 0x80
-#define IRQ_FACTORIAL 0x001
-#define IRQ_DMA 0x100
-#define DMA_START 0x01
-#define DMA_TO_RAM 0x02
-#define DMA_IRQ 0x04
-
-#define EDU_BUF 0x40000
-#define EDU_BUF_SIZE 4096
+/* The register map is the model's own (devices/edu/edu.h, after edu.md). */
 #define BAR0 VFIO_PCI_BAR0_REGION_INDEX
 #define TIMEOUT_MS 5000
 #define QUIET_MS 150
@@ -152,7 +131,7 @@ static void wait_clear(struct fx *fx, uint64_t off, uint32_t bits)
 
 		assert_true(now_ms() < deadline);
 		if (pfd >= 0) {
-			struct pollfd p = { .fd = pfd, .events = POLLIN };
+			struct pollfd p = {.fd = pfd, .events = POLLIN};
 
 			if (poll(&p, 1, 1) > 0)
 				assert_true(uvfio_device_process(fx->d) >= 0);
@@ -191,11 +170,11 @@ static uint32_t factorial32(uint32_t n)
 /* Program and start a DMA; returns once the start bit cleared. */
 static void dma(struct fx *fx, uint64_t src, uint64_t dst, uint64_t count, uint32_t cmd)
 {
-	wr64(fx, REG_DMA_SRC, src);
-	wr64(fx, REG_DMA_DST, dst);
-	wr64(fx, REG_DMA_COUNT, count);
-	wr(fx, REG_DMA_CMD, DMA_START | cmd);
-	wait_clear(fx, REG_DMA_CMD, DMA_START);
+	wr64(fx, UVFIO_EDU_REG_DMA_SRC, src);
+	wr64(fx, UVFIO_EDU_REG_DMA_DST, dst);
+	wr64(fx, UVFIO_EDU_REG_DMA_COUNT, count);
+	wr(fx, UVFIO_EDU_REG_DMA_CMD, UVFIO_EDU_DMA_START | cmd);
+	wait_clear(fx, UVFIO_EDU_REG_DMA_CMD, UVFIO_EDU_DMA_START);
 }
 
 static void fill(void *p, size_t n, uint8_t seed)
@@ -231,17 +210,17 @@ static bool all_bytes(const void *p, size_t n, uint8_t v)
 /* Load the edu buffer with pattern @seed through @buf (polling). */
 static void load_edu_buffer(struct fx *fx, struct uvfio_dma_buf *buf, uint8_t seed)
 {
-	fill(buf->vaddr, EDU_BUF_SIZE, seed);
-	dma(fx, buf->iova, EDU_BUF, EDU_BUF_SIZE, 0);
-	assert_int_equal(rd(fx, REG_IRQ_STATUS) & IRQ_DMA, 0);
+	fill(buf->vaddr, UVFIO_EDU_DMA_BUF_SIZE, seed);
+	dma(fx, buf->iova, UVFIO_EDU_DMA_BUF_ADDR, UVFIO_EDU_DMA_BUF_SIZE, 0);
+	assert_int_equal(rd(fx, UVFIO_EDU_REG_IRQ_STATUS) & UVFIO_EDU_IRQ_DMA, 0);
 }
 
 /* The edu buffer holds pattern @seed (read back through @buf). */
 static void check_edu_buffer(struct fx *fx, struct uvfio_dma_buf *buf, uint8_t seed)
 {
-	memset(buf->vaddr, 0, EDU_BUF_SIZE);
-	dma(fx, EDU_BUF, buf->iova, EDU_BUF_SIZE, DMA_TO_RAM);
-	assert_true(filled(buf->vaddr, EDU_BUF_SIZE, seed));
+	memset(buf->vaddr, 0, UVFIO_EDU_DMA_BUF_SIZE);
+	dma(fx, UVFIO_EDU_DMA_BUF_ADDR, buf->iova, UVFIO_EDU_DMA_BUF_SIZE, UVFIO_EDU_DMA_TO_RAM);
+	assert_true(filled(buf->vaddr, UVFIO_EDU_DMA_BUF_SIZE, seed));
 }
 
 static void test_identity(void **state)
@@ -317,85 +296,85 @@ static void test_registers(void **state)
 	struct fx *fx = *state;
 	uint64_t v64;
 
-	assert_int_equal(rd(fx, REG_IDENT), 0x010000ed);
-	wr(fx, REG_IDENT, 0); /* read-only */
-	assert_int_equal(rd(fx, REG_IDENT), 0x010000ed);
+	assert_int_equal(rd(fx, UVFIO_EDU_REG_IDENT), 0x010000ed);
+	wr(fx, UVFIO_EDU_REG_IDENT, 0); /* read-only */
+	assert_int_equal(rd(fx, UVFIO_EDU_REG_IDENT), 0x010000ed);
 
-	assert_int_equal(rd(fx, REG_LIVENESS), 0); /* power-on */
-	wr(fx, REG_LIVENESS, 0x12345678);
-	assert_int_equal(rd(fx, REG_LIVENESS), 0xedcba987);
-	wr(fx, REG_LIVENESS, 0);
-	assert_int_equal(rd(fx, REG_LIVENESS), 0xffffffff);
+	assert_int_equal(rd(fx, UVFIO_EDU_REG_LIVENESS), 0); /* power-on */
+	wr(fx, UVFIO_EDU_REG_LIVENESS, 0x12345678);
+	assert_int_equal(rd(fx, UVFIO_EDU_REG_LIVENESS), 0xedcba987);
+	wr(fx, UVFIO_EDU_REG_LIVENESS, 0);
+	assert_int_equal(rd(fx, UVFIO_EDU_REG_LIVENESS), 0xffffffff);
 
 	/* edu.rst: only 4-byte accesses below 0x80; others read all ones. */
-	assert_int_equal(uvfio_bar_read8(fx->d, 0, REG_IDENT), 0xff);
-	assert_int_equal(uvfio_bar_read16(fx->d, 0, REG_IDENT), 0xffff);
-	assert_int_equal(uvfio_bar_read64(fx->d, 0, REG_IDENT), UINT64_MAX);
-	assert_int_equal(uvfio_bar_write16(fx->d, 0, REG_LIVENESS, 0x1111), 0);
-	assert_int_equal(uvfio_bar_write64(fx->d, 0, REG_LIVENESS, 0), 0);
-	assert_int_equal(rd(fx, REG_LIVENESS), 0xffffffff); /* both ignored */
+	assert_int_equal(uvfio_bar_read8(fx->d, 0, UVFIO_EDU_REG_IDENT), 0xff);
+	assert_int_equal(uvfio_bar_read16(fx->d, 0, UVFIO_EDU_REG_IDENT), 0xffff);
+	assert_int_equal(uvfio_bar_read64(fx->d, 0, UVFIO_EDU_REG_IDENT), UINT64_MAX);
+	assert_int_equal(uvfio_bar_write16(fx->d, 0, UVFIO_EDU_REG_LIVENESS, 0x1111), 0);
+	assert_int_equal(uvfio_bar_write64(fx->d, 0, UVFIO_EDU_REG_LIVENESS, 0), 0);
+	assert_int_equal(rd(fx, UVFIO_EDU_REG_LIVENESS), 0xffffffff); /* both ignored */
 
 	/* Status: 0x80 writable, 0x01 read-only, nothing else. */
-	wr(fx, REG_STATUS, 0xffffffff);
-	assert_int_equal(rd(fx, REG_STATUS), STATUS_FACT_IRQ);
-	wr(fx, REG_STATUS, 0);
-	assert_int_equal(rd(fx, REG_STATUS), 0);
+	wr(fx, UVFIO_EDU_REG_STATUS, 0xffffffff);
+	assert_int_equal(rd(fx, UVFIO_EDU_REG_STATUS), UVFIO_EDU_STATUS_FACT_IRQ);
+	wr(fx, UVFIO_EDU_REG_STATUS, 0);
+	assert_int_equal(rd(fx, UVFIO_EDU_REG_STATUS), 0);
 
 	/* Write-only and unassigned offsets read all ones. */
-	assert_int_equal(rd(fx, REG_IRQ_RAISE), 0xffffffff);
-	assert_int_equal(rd(fx, REG_IRQ_ACK), 0xffffffff);
+	assert_int_equal(rd(fx, UVFIO_EDU_REG_IRQ_RAISE), 0xffffffff);
+	assert_int_equal(rd(fx, UVFIO_EDU_REG_IRQ_ACK), 0xffffffff);
 	assert_int_equal(rd(fx, 0x10), 0xffffffff);
 	assert_int_equal(rd(fx, 0x40000), 0xffffffff);
 
 	/* DMA registers: 8 bytes, or 4 (which sets the whole register). */
-	wr64(fx, REG_DMA_SRC, 0x123456789abcdef0ull);
-	v64 = uvfio_bar_read64(fx->d, 0, REG_DMA_SRC);
+	wr64(fx, UVFIO_EDU_REG_DMA_SRC, 0x123456789abcdef0ull);
+	v64 = uvfio_bar_read64(fx->d, 0, UVFIO_EDU_REG_DMA_SRC);
 	assert_int_equal(v64, 0x123456789abcdef0ull);
-	assert_int_equal(rd(fx, REG_DMA_SRC), 0x9abcdef0);
-	wr(fx, REG_DMA_SRC, 0x1000);
-	assert_int_equal(uvfio_bar_read64(fx->d, 0, REG_DMA_SRC), 0x1000);
-	wr64(fx, REG_DMA_COUNT, 77);
-	assert_int_equal(uvfio_bar_read64(fx->d, 0, REG_DMA_COUNT), 77);
-	assert_int_equal(uvfio_bar_read16(fx->d, 0, REG_DMA_COUNT), 0xffff);
+	assert_int_equal(rd(fx, UVFIO_EDU_REG_DMA_SRC), 0x9abcdef0);
+	wr(fx, UVFIO_EDU_REG_DMA_SRC, 0x1000);
+	assert_int_equal(uvfio_bar_read64(fx->d, 0, UVFIO_EDU_REG_DMA_SRC), 0x1000);
+	wr64(fx, UVFIO_EDU_REG_DMA_COUNT, 77);
+	assert_int_equal(uvfio_bar_read64(fx->d, 0, UVFIO_EDU_REG_DMA_COUNT), 77);
+	assert_int_equal(uvfio_bar_read16(fx->d, 0, UVFIO_EDU_REG_DMA_COUNT), 0xffff);
 	/* Direction and interrupt bits stick without starting. */
-	wr(fx, REG_DMA_CMD, DMA_TO_RAM | DMA_IRQ);
-	assert_int_equal(rd(fx, REG_DMA_CMD), DMA_TO_RAM | DMA_IRQ);
+	wr(fx, UVFIO_EDU_REG_DMA_CMD, UVFIO_EDU_DMA_TO_RAM | UVFIO_EDU_DMA_IRQ);
+	assert_int_equal(rd(fx, UVFIO_EDU_REG_DMA_CMD), UVFIO_EDU_DMA_TO_RAM | UVFIO_EDU_DMA_IRQ);
 }
 
 static void test_factorial_poll(void **state)
 {
-	static const uint32_t ns[] = { 0, 1, 2, 5, 10, 12, 13, 20, 33, 34, 100, 0xffffffff };
+	static const uint32_t ns[] = {0, 1, 2, 5, 10, 12, 13, 20, 33, 34, 100, 0xffffffff};
 	struct fx *fx = *state;
 
 	for (size_t i = 0; i < sizeof(ns) / sizeof(ns[0]); i++) {
-		wr(fx, REG_FACTORIAL, ns[i]);
-		wait_clear(fx, REG_STATUS, STATUS_BUSY);
-		assert_int_equal(rd(fx, REG_FACTORIAL), factorial32(ns[i]));
+		wr(fx, UVFIO_EDU_REG_FACTORIAL, ns[i]);
+		wait_clear(fx, UVFIO_EDU_REG_STATUS, UVFIO_EDU_STATUS_BUSY);
+		assert_int_equal(rd(fx, UVFIO_EDU_REG_FACTORIAL), factorial32(ns[i]));
 	}
-	assert_int_equal(rd(fx, REG_FACTORIAL), 0);          /* 2^32 divides it */
-	assert_int_equal(factorial32(12), 479001600);        /* fits in 32 bits */
+	assert_int_equal(rd(fx, UVFIO_EDU_REG_FACTORIAL), 0); /* 2^32 divides it */
+	assert_int_equal(factorial32(12), 479001600);	      /* fits in 32 bits */
 	assert_int_equal(factorial32(13), 6227020800 & UINT32_MAX);
-	assert_int_equal(rd(fx, REG_IRQ_STATUS), 0);         /* 0x80 was clear */
+	assert_int_equal(rd(fx, UVFIO_EDU_REG_IRQ_STATUS), 0); /* 0x80 was clear */
 }
 
 static void factorial_irq(struct fx *fx, bool intx)
 {
-	static const uint32_t ns[] = { 5, 10, 12, 20 };
+	static const uint32_t ns[] = {5, 10, 12, 20};
 
-	wr(fx, REG_STATUS, STATUS_FACT_IRQ);
+	wr(fx, UVFIO_EDU_REG_STATUS, UVFIO_EDU_STATUS_FACT_IRQ);
 	for (size_t i = 0; i < sizeof(ns) / sizeof(ns[0]); i++) {
-		wr(fx, REG_FACTORIAL, ns[i]);
+		wr(fx, UVFIO_EDU_REG_FACTORIAL, ns[i]);
 		expect_irq(fx);
-		assert_int_equal(rd(fx, REG_IRQ_STATUS), IRQ_FACTORIAL);
-		assert_int_equal(rd(fx, REG_STATUS) & STATUS_BUSY, 0);
-		assert_int_equal(rd(fx, REG_FACTORIAL), factorial32(ns[i]));
-		wr(fx, REG_IRQ_ACK, IRQ_FACTORIAL);
-		assert_int_equal(rd(fx, REG_IRQ_STATUS), 0);
+		assert_int_equal(rd(fx, UVFIO_EDU_REG_IRQ_STATUS), UVFIO_EDU_IRQ_FACTORIAL);
+		assert_int_equal(rd(fx, UVFIO_EDU_REG_STATUS) & UVFIO_EDU_STATUS_BUSY, 0);
+		assert_int_equal(rd(fx, UVFIO_EDU_REG_FACTORIAL), factorial32(ns[i]));
+		wr(fx, UVFIO_EDU_REG_IRQ_ACK, UVFIO_EDU_IRQ_FACTORIAL);
+		assert_int_equal(rd(fx, UVFIO_EDU_REG_IRQ_STATUS), 0);
 		if (intx)
 			assert_int_equal(uvfio_irq_unmask(fx->d, VFIO_PCI_INTX_IRQ_INDEX, 0), 0);
 	}
 	expect_no_irq(fx);
-	wr(fx, REG_STATUS, 0);
+	wr(fx, UVFIO_EDU_REG_STATUS, 0);
 }
 
 static void test_factorial_msi(void **state)
@@ -424,24 +403,24 @@ static void test_intx_level(void **state)
 	struct fx *fx = *state;
 
 	enable_irq(fx, VFIO_PCI_INTX_IRQ_INDEX);
-	wr(fx, REG_IRQ_RAISE, 0x1000);
+	wr(fx, UVFIO_EDU_REG_IRQ_RAISE, 0x1000);
 	expect_irq(fx);
-	wr(fx, REG_IRQ_RAISE, 0x2000);
+	wr(fx, UVFIO_EDU_REG_IRQ_RAISE, 0x2000);
 	expect_no_irq(fx); /* automasked */
-	assert_int_equal(rd(fx, REG_IRQ_STATUS), 0x3000);
-	wr(fx, REG_IRQ_ACK, 0x1000);
+	assert_int_equal(rd(fx, UVFIO_EDU_REG_IRQ_STATUS), 0x3000);
+	wr(fx, UVFIO_EDU_REG_IRQ_ACK, 0x1000);
 	assert_int_equal(uvfio_irq_unmask(fx->d, VFIO_PCI_INTX_IRQ_INDEX, 0), 0);
 	expect_irq(fx); /* 0x2000 still holds the line */
-	wr(fx, REG_IRQ_ACK, 0x2000);
+	wr(fx, UVFIO_EDU_REG_IRQ_ACK, 0x2000);
 	assert_int_equal(uvfio_irq_unmask(fx->d, VFIO_PCI_INTX_IRQ_INDEX, 0), 0);
 	expect_no_irq(fx);
-	assert_int_equal(rd(fx, REG_IRQ_STATUS), 0);
+	assert_int_equal(rd(fx, UVFIO_EDU_REG_IRQ_STATUS), 0);
 
 	/* Raised while masked and acked before unmask: nothing fires. */
 	assert_int_equal(uvfio_irq_mask(fx->d, VFIO_PCI_INTX_IRQ_INDEX, 0), 0);
-	wr(fx, REG_IRQ_RAISE, 0x4);
+	wr(fx, UVFIO_EDU_REG_IRQ_RAISE, 0x4);
 	expect_no_irq(fx);
-	wr(fx, REG_IRQ_ACK, 0x4);
+	wr(fx, UVFIO_EDU_REG_IRQ_ACK, 0x4);
 	assert_int_equal(uvfio_irq_unmask(fx->d, VFIO_PCI_INTX_IRQ_INDEX, 0), 0);
 	expect_no_irq(fx);
 }
@@ -452,57 +431,58 @@ static void test_msi_raise(void **state)
 	struct fx *fx = *state;
 
 	enable_irq(fx, VFIO_PCI_MSI_IRQ_INDEX);
-	wr(fx, REG_IRQ_RAISE, 0x10);
+	wr(fx, UVFIO_EDU_REG_IRQ_RAISE, 0x10);
 	expect_irq(fx);
-	wr(fx, REG_IRQ_RAISE, 0x20);
+	wr(fx, UVFIO_EDU_REG_IRQ_RAISE, 0x20);
 	expect_irq(fx);
-	assert_int_equal(rd(fx, REG_IRQ_STATUS), 0x30);
-	wr(fx, REG_IRQ_ACK, 0x30);
+	assert_int_equal(rd(fx, UVFIO_EDU_REG_IRQ_STATUS), 0x30);
+	wr(fx, UVFIO_EDU_REG_IRQ_ACK, 0x30);
 	expect_no_irq(fx);
-	wr(fx, REG_IRQ_RAISE, 0x10);
-	wr(fx, REG_IRQ_RAISE, 0x10);
+	wr(fx, UVFIO_EDU_REG_IRQ_RAISE, 0x10);
+	wr(fx, UVFIO_EDU_REG_IRQ_RAISE, 0x10);
 	/* Two messages, possibly counted by one wait. */
 	assert_int_equal(uvfio_irq_wait(fx->d, fx->efd, TIMEOUT_MS) +
 				 (uvfio_irq_wait(fx->d, fx->efd, QUIET_MS) > 0 ? 1 : 0),
 			 2);
-	wr(fx, REG_IRQ_ACK, 0x10);
+	wr(fx, UVFIO_EDU_REG_IRQ_ACK, 0x10);
 }
 
 static void dma_round_trip(struct fx *fx, unsigned int flags, bool irq, bool intx)
 {
 	struct uvfio_dma_buf *a;
 	struct uvfio_dma_buf *b;
-	uint32_t cmd = irq ? DMA_IRQ : 0;
+	uint32_t cmd = irq ? UVFIO_EDU_DMA_IRQ : 0;
 
-	assert_int_equal(uvfio_dma_alloc(fx->c, EDU_BUF_SIZE, flags, &a), 0);
-	assert_int_equal(uvfio_dma_alloc(fx->c, EDU_BUF_SIZE, flags, &b), 0);
-	assert_true(a->iova + EDU_BUF_SIZE <= (1u << 28));
-	assert_true(b->iova + EDU_BUF_SIZE <= (1u << 28));
+	assert_int_equal(uvfio_dma_alloc(fx->c, UVFIO_EDU_DMA_BUF_SIZE, flags, &a), 0);
+	assert_int_equal(uvfio_dma_alloc(fx->c, UVFIO_EDU_DMA_BUF_SIZE, flags, &b), 0);
+	assert_true(a->iova + UVFIO_EDU_DMA_BUF_SIZE <= (1u << 28));
+	assert_true(b->iova + UVFIO_EDU_DMA_BUF_SIZE <= (1u << 28));
 
 	for (uint8_t seed = 1; seed <= 3; seed++) {
-		fill(a->vaddr, EDU_BUF_SIZE, seed);
-		memset(b->vaddr, 0, EDU_BUF_SIZE);
-		dma(fx, a->iova, EDU_BUF, EDU_BUF_SIZE, cmd);
+		fill(a->vaddr, UVFIO_EDU_DMA_BUF_SIZE, seed);
+		memset(b->vaddr, 0, UVFIO_EDU_DMA_BUF_SIZE);
+		dma(fx, a->iova, UVFIO_EDU_DMA_BUF_ADDR, UVFIO_EDU_DMA_BUF_SIZE, cmd);
 		if (irq) {
 			expect_irq(fx);
-			assert_int_equal(rd(fx, REG_IRQ_STATUS), IRQ_DMA);
-			wr(fx, REG_IRQ_ACK, IRQ_DMA);
+			assert_int_equal(rd(fx, UVFIO_EDU_REG_IRQ_STATUS), UVFIO_EDU_IRQ_DMA);
+			wr(fx, UVFIO_EDU_REG_IRQ_ACK, UVFIO_EDU_IRQ_DMA);
 			if (intx)
 				assert_int_equal(
 					uvfio_irq_unmask(fx->d, VFIO_PCI_INTX_IRQ_INDEX, 0), 0);
 		}
-		memset(a->vaddr, 0, EDU_BUF_SIZE);
-		dma(fx, EDU_BUF, b->iova, EDU_BUF_SIZE, DMA_TO_RAM | cmd);
+		memset(a->vaddr, 0, UVFIO_EDU_DMA_BUF_SIZE);
+		dma(fx, UVFIO_EDU_DMA_BUF_ADDR, b->iova, UVFIO_EDU_DMA_BUF_SIZE,
+		    UVFIO_EDU_DMA_TO_RAM | cmd);
 		if (irq) {
 			expect_irq(fx);
-			assert_int_equal(rd(fx, REG_IRQ_STATUS), IRQ_DMA);
-			wr(fx, REG_IRQ_ACK, IRQ_DMA);
+			assert_int_equal(rd(fx, UVFIO_EDU_REG_IRQ_STATUS), UVFIO_EDU_IRQ_DMA);
+			wr(fx, UVFIO_EDU_REG_IRQ_ACK, UVFIO_EDU_IRQ_DMA);
 			if (intx)
 				assert_int_equal(
 					uvfio_irq_unmask(fx->d, VFIO_PCI_INTX_IRQ_INDEX, 0), 0);
 		}
-		assert_true(filled(b->vaddr, EDU_BUF_SIZE, seed));
-		assert_true(all_bytes(a->vaddr, EDU_BUF_SIZE, 0)); /* untouched */
+		assert_true(filled(b->vaddr, UVFIO_EDU_DMA_BUF_SIZE, seed));
+		assert_true(all_bytes(a->vaddr, UVFIO_EDU_DMA_BUF_SIZE, 0)); /* untouched */
 	}
 	if (irq)
 		expect_no_irq(fx);
@@ -539,32 +519,33 @@ static void test_dma_partial(void **state)
 		uint64_t ram_off;
 		uint64_t count;
 	} cases[] = {
-		{ 0, 0, 1 }, { 4095, 17, 1 }, { 0, 100, 100 }, { 2048, 0, 2048 },
-		{ 1, 3, 4095 }, { 4000, 96, 96 }, { 0, 0, 0 },
+		{0, 0, 1},    {4095, 17, 1},  {0, 100, 100}, {2048, 0, 2048},
+		{1, 3, 4095}, {4000, 96, 96}, {0, 0, 0},
 	};
 	struct fx *fx = *state;
 	struct uvfio_dma_buf *ram;
 	struct uvfio_dma_buf *out;
-	uint8_t expect[EDU_BUF_SIZE];
+	uint8_t expect[UVFIO_EDU_DMA_BUF_SIZE];
 
-	assert_int_equal(uvfio_dma_alloc(fx->c, 3 * EDU_BUF_SIZE, 0, &ram), 0);
-	assert_int_equal(uvfio_dma_alloc(fx->c, EDU_BUF_SIZE, 0, &out), 0);
+	assert_int_equal(uvfio_dma_alloc(fx->c, 3 * UVFIO_EDU_DMA_BUF_SIZE, 0, &ram), 0);
+	assert_int_equal(uvfio_dma_alloc(fx->c, UVFIO_EDU_DMA_BUF_SIZE, 0, &out), 0);
 	memset(expect, 0, sizeof(expect));
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		uint8_t *src = (uint8_t *)ram->vaddr + cases[i].ram_off;
 
 		fill(src, cases[i].count, (uint8_t)(i + 7));
 		memcpy(expect + cases[i].edu_off, src, cases[i].count);
-		dma(fx, ram->iova + cases[i].ram_off, EDU_BUF + cases[i].edu_off, cases[i].count,
-		    0);
+		dma(fx, ram->iova + cases[i].ram_off, UVFIO_EDU_DMA_BUF_ADDR + cases[i].edu_off,
+		    cases[i].count, 0);
 		/* The whole buffer: only the window changed. */
-		memset(out->vaddr, 0xee, EDU_BUF_SIZE);
-		dma(fx, EDU_BUF, out->iova, EDU_BUF_SIZE, DMA_TO_RAM);
-		assert_memory_equal(out->vaddr, expect, EDU_BUF_SIZE);
+		memset(out->vaddr, 0xee, UVFIO_EDU_DMA_BUF_SIZE);
+		dma(fx, UVFIO_EDU_DMA_BUF_ADDR, out->iova, UVFIO_EDU_DMA_BUF_SIZE,
+		    UVFIO_EDU_DMA_TO_RAM);
+		assert_memory_equal(out->vaddr, expect, UVFIO_EDU_DMA_BUF_SIZE);
 		/* And the window out to an offset in RAM. */
-		memset(ram->vaddr, 0, 3 * EDU_BUF_SIZE);
-		dma(fx, EDU_BUF + cases[i].edu_off, ram->iova + 4096 + cases[i].ram_off,
-		    cases[i].count, DMA_TO_RAM);
+		memset(ram->vaddr, 0, 3 * UVFIO_EDU_DMA_BUF_SIZE);
+		dma(fx, UVFIO_EDU_DMA_BUF_ADDR + cases[i].edu_off,
+		    ram->iova + 4096 + cases[i].ram_off, cases[i].count, UVFIO_EDU_DMA_TO_RAM);
 		assert_memory_equal((uint8_t *)ram->vaddr + 4096 + cases[i].ram_off,
 				    expect + cases[i].edu_off, cases[i].count);
 		assert_true(all_bytes(ram->vaddr, 4096 + cases[i].ram_off, 0));
@@ -577,12 +558,11 @@ static void test_dma_partial(void **state)
  * A refused DMA: start clears, no completion interrupt, the device buffer
  * and client memory unchanged (devices/edu/edu.c, top comment).
  */
-static void expect_refused(struct fx *fx, uint64_t src, uint64_t dst, uint64_t count,
-			   uint32_t dir)
+static void expect_refused(struct fx *fx, uint64_t src, uint64_t dst, uint64_t count, uint32_t dir)
 {
-	dma(fx, src, dst, count, dir | DMA_IRQ);
-	assert_int_equal(rd(fx, REG_DMA_CMD) & DMA_START, 0);
-	assert_int_equal(rd(fx, REG_IRQ_STATUS) & IRQ_DMA, 0);
+	dma(fx, src, dst, count, dir | UVFIO_EDU_DMA_IRQ);
+	assert_int_equal(rd(fx, UVFIO_EDU_REG_DMA_CMD) & UVFIO_EDU_DMA_START, 0);
+	assert_int_equal(rd(fx, UVFIO_EDU_REG_IRQ_STATUS) & UVFIO_EDU_IRQ_DMA, 0);
 	expect_no_irq(fx);
 }
 
@@ -593,22 +573,23 @@ static void test_dma_edu_range(void **state)
 	struct uvfio_dma_buf *other;
 
 	enable_irq(fx, VFIO_PCI_MSI_IRQ_INDEX);
-	assert_int_equal(uvfio_dma_alloc(fx->c, 2 * EDU_BUF_SIZE, 0, &buf), 0);
-	assert_int_equal(uvfio_dma_alloc(fx->c, EDU_BUF_SIZE, 0, &other), 0);
+	assert_int_equal(uvfio_dma_alloc(fx->c, 2 * UVFIO_EDU_DMA_BUF_SIZE, 0, &buf), 0);
+	assert_int_equal(uvfio_dma_alloc(fx->c, UVFIO_EDU_DMA_BUF_SIZE, 0, &other), 0);
 	load_edu_buffer(fx, buf, 0x5a);
 
-	fill(other->vaddr, EDU_BUF_SIZE, 0x11);
+	fill(other->vaddr, UVFIO_EDU_DMA_BUF_SIZE, 0x11);
 	/* One byte past the end, before the start, too long, far away. */
-	expect_refused(fx, other->iova, EDU_BUF + 1, EDU_BUF_SIZE, 0);
-	expect_refused(fx, other->iova, EDU_BUF - 1, 16, 0);
-	expect_refused(fx, other->iova, EDU_BUF, EDU_BUF_SIZE + 1, 0);
-	expect_refused(fx, other->iova, EDU_BUF + EDU_BUF_SIZE, 1, 0);
+	expect_refused(fx, other->iova, UVFIO_EDU_DMA_BUF_ADDR + 1, UVFIO_EDU_DMA_BUF_SIZE, 0);
+	expect_refused(fx, other->iova, UVFIO_EDU_DMA_BUF_ADDR - 1, 16, 0);
+	expect_refused(fx, other->iova, UVFIO_EDU_DMA_BUF_ADDR, UVFIO_EDU_DMA_BUF_SIZE + 1, 0);
+	expect_refused(fx, other->iova, UVFIO_EDU_DMA_BUF_ADDR + UVFIO_EDU_DMA_BUF_SIZE, 1, 0);
 	expect_refused(fx, other->iova, 0, 16, 0);
-	expect_refused(fx, other->iova, EDU_BUF + 8, UINT64_MAX - 4, 0);
-	memset(buf->vaddr, 0x77, 2 * EDU_BUF_SIZE);
-	expect_refused(fx, EDU_BUF + 4095, buf->iova, 2, DMA_TO_RAM);
-	expect_refused(fx, EDU_BUF, buf->iova, 2 * EDU_BUF_SIZE, DMA_TO_RAM);
-	assert_true(all_bytes(buf->vaddr, 2 * EDU_BUF_SIZE, 0x77));
+	expect_refused(fx, other->iova, UVFIO_EDU_DMA_BUF_ADDR + 8, UINT64_MAX - 4, 0);
+	memset(buf->vaddr, 0x77, 2 * UVFIO_EDU_DMA_BUF_SIZE);
+	expect_refused(fx, UVFIO_EDU_DMA_BUF_ADDR + 4095, buf->iova, 2, UVFIO_EDU_DMA_TO_RAM);
+	expect_refused(fx, UVFIO_EDU_DMA_BUF_ADDR, buf->iova, 2 * UVFIO_EDU_DMA_BUF_SIZE,
+		       UVFIO_EDU_DMA_TO_RAM);
+	assert_true(all_bytes(buf->vaddr, 2 * UVFIO_EDU_DMA_BUF_SIZE, 0x77));
 
 	check_edu_buffer(fx, buf, 0x5a);
 	assert_true(served_log_contains(&fx->srv, "DMA refused"));
@@ -629,21 +610,22 @@ static void test_dma_unmapped(void **state)
 	uvfio_iova_t gone_iova;
 
 	enable_irq(fx, VFIO_PCI_MSI_IRQ_INDEX);
-	assert_int_equal(uvfio_dma_alloc(fx->c, EDU_BUF_SIZE, 0, &buf), 0);
-	assert_int_equal(uvfio_dma_alloc(fx->c, EDU_BUF_SIZE, 0, &gone), 0);
+	assert_int_equal(uvfio_dma_alloc(fx->c, UVFIO_EDU_DMA_BUF_SIZE, 0, &buf), 0);
+	assert_int_equal(uvfio_dma_alloc(fx->c, UVFIO_EDU_DMA_BUF_SIZE, 0, &gone), 0);
 	gone_iova = gone->iova;
 	uvfio_dma_free(fx->c, gone);
 	load_edu_buffer(fx, buf, 0x3c);
 
 	/* From an unmapped IOVA into edu: the edu buffer keeps its data. */
-	expect_refused(fx, gone_iova, EDU_BUF, EDU_BUF_SIZE, 0);
-	expect_refused(fx, 0x0ff00000, EDU_BUF, 64, 0);
+	expect_refused(fx, gone_iova, UVFIO_EDU_DMA_BUF_ADDR, UVFIO_EDU_DMA_BUF_SIZE, 0);
+	expect_refused(fx, 0x0ff00000, UVFIO_EDU_DMA_BUF_ADDR, 64, 0);
 	/* From edu to unmapped IOVAs. */
-	expect_refused(fx, EDU_BUF, gone_iova, EDU_BUF_SIZE, DMA_TO_RAM);
-	expect_refused(fx, EDU_BUF, 0x0ff00000, 64, DMA_TO_RAM);
+	expect_refused(fx, UVFIO_EDU_DMA_BUF_ADDR, gone_iova, UVFIO_EDU_DMA_BUF_SIZE,
+		       UVFIO_EDU_DMA_TO_RAM);
+	expect_refused(fx, UVFIO_EDU_DMA_BUF_ADDR, 0x0ff00000, 64, UVFIO_EDU_DMA_TO_RAM);
 	/* Beyond the 28-bit DMA mask. */
-	expect_refused(fx, EDU_BUF, 1ull << 28, 64, DMA_TO_RAM);
-	expect_refused(fx, 1ull << 40, EDU_BUF, 64, 0);
+	expect_refused(fx, UVFIO_EDU_DMA_BUF_ADDR, 1ull << 28, 64, UVFIO_EDU_DMA_TO_RAM);
+	expect_refused(fx, 1ull << 40, UVFIO_EDU_DMA_BUF_ADDR, 64, 0);
 	check_edu_buffer(fx, buf, 0x3c);
 
 	/*
@@ -651,21 +633,23 @@ static void test_dma_unmapped(void **state)
 	 * whole, and the mapped half stays untouched.  The only mappings now
 	 * are buf and last.
 	 */
-	assert_int_equal(uvfio_dma_alloc(fx->c, EDU_BUF_SIZE, 0, &last), 0);
-	memset(last->vaddr, 0x99, EDU_BUF_SIZE);
-	if (last->iova + EDU_BUF_SIZE != buf->iova) {
-		expect_refused(fx, EDU_BUF, last->iova + 2048, EDU_BUF_SIZE, DMA_TO_RAM);
+	assert_int_equal(uvfio_dma_alloc(fx->c, UVFIO_EDU_DMA_BUF_SIZE, 0, &last), 0);
+	memset(last->vaddr, 0x99, UVFIO_EDU_DMA_BUF_SIZE);
+	if (last->iova + UVFIO_EDU_DMA_BUF_SIZE != buf->iova) {
+		expect_refused(fx, UVFIO_EDU_DMA_BUF_ADDR, last->iova + 2048,
+			       UVFIO_EDU_DMA_BUF_SIZE, UVFIO_EDU_DMA_TO_RAM);
 	} else {
-		assert_true(last->iova >= EDU_BUF_SIZE);
-		expect_refused(fx, EDU_BUF, last->iova - 2048, EDU_BUF_SIZE, DMA_TO_RAM);
+		assert_true(last->iova >= UVFIO_EDU_DMA_BUF_SIZE);
+		expect_refused(fx, UVFIO_EDU_DMA_BUF_ADDR, last->iova - 2048,
+			       UVFIO_EDU_DMA_BUF_SIZE, UVFIO_EDU_DMA_TO_RAM);
 	}
-	assert_true(all_bytes(last->vaddr, EDU_BUF_SIZE, 0x99));
+	assert_true(all_bytes(last->vaddr, UVFIO_EDU_DMA_BUF_SIZE, 0x99));
 	assert_true(served_log_contains(&fx->srv, "DMA refused"));
 
 	/* Alive: a factorial and a real round trip. */
-	wr(fx, REG_FACTORIAL, 10);
-	wait_clear(fx, REG_STATUS, STATUS_BUSY);
-	assert_int_equal(rd(fx, REG_FACTORIAL), 3628800);
+	wr(fx, UVFIO_EDU_REG_FACTORIAL, 10);
+	wait_clear(fx, UVFIO_EDU_REG_STATUS, UVFIO_EDU_STATUS_BUSY);
+	assert_int_equal(rd(fx, UVFIO_EDU_REG_FACTORIAL), 3628800);
 	load_edu_buffer(fx, buf, 0x42);
 	check_edu_buffer(fx, last, 0x42);
 	uvfio_dma_free(fx->c, last);
@@ -689,8 +673,8 @@ static void test_dma_mixed_fd(void **state)
 	struct uvfio_dma_buf *a;
 	struct uvfio_dma_buf *b;
 
-	assert_int_equal(uvfio_dma_alloc(fx->c, EDU_BUF_SIZE, UVFIO_DMA_NO_FD, &a), 0);
-	assert_int_equal(uvfio_dma_alloc(fx->c, EDU_BUF_SIZE, 0, &b), 0);
+	assert_int_equal(uvfio_dma_alloc(fx->c, UVFIO_EDU_DMA_BUF_SIZE, UVFIO_DMA_NO_FD, &a), 0);
+	assert_int_equal(uvfio_dma_alloc(fx->c, UVFIO_EDU_DMA_BUF_SIZE, 0, &b), 0);
 	load_edu_buffer(fx, a, 0x21);
 	check_edu_buffer(fx, b, 0x21);
 	load_edu_buffer(fx, b, 0x22);
@@ -707,13 +691,15 @@ static void test_dma_readonly(void **state)
 	struct uvfio_dma_buf *rw;
 
 	enable_irq(fx, VFIO_PCI_MSI_IRQ_INDEX);
-	assert_int_equal(uvfio_dma_alloc(fx->c, EDU_BUF_SIZE, UVFIO_DMA_READONLY, &ro), 0);
-	assert_int_equal(uvfio_dma_alloc(fx->c, EDU_BUF_SIZE, 0, &rw), 0);
+	assert_int_equal(uvfio_dma_alloc(fx->c, UVFIO_EDU_DMA_BUF_SIZE, UVFIO_DMA_READONLY, &ro),
+			 0);
+	assert_int_equal(uvfio_dma_alloc(fx->c, UVFIO_EDU_DMA_BUF_SIZE, 0, &rw), 0);
 	load_edu_buffer(fx, ro, 0x17);
 	check_edu_buffer(fx, rw, 0x17);
-	fill(ro->vaddr, EDU_BUF_SIZE, 0x18);
-	expect_refused(fx, EDU_BUF, ro->iova, EDU_BUF_SIZE, DMA_TO_RAM);
-	assert_true(filled(ro->vaddr, EDU_BUF_SIZE, 0x18));
+	fill(ro->vaddr, UVFIO_EDU_DMA_BUF_SIZE, 0x18);
+	expect_refused(fx, UVFIO_EDU_DMA_BUF_ADDR, ro->iova, UVFIO_EDU_DMA_BUF_SIZE,
+		       UVFIO_EDU_DMA_TO_RAM);
+	assert_true(filled(ro->vaddr, UVFIO_EDU_DMA_BUF_SIZE, 0x18));
 	check_edu_buffer(fx, rw, 0x17);
 	uvfio_dma_free(fx->c, rw);
 	uvfio_dma_free(fx->c, ro);
@@ -727,14 +713,15 @@ static void test_dma_bus_master_off(void **state)
 	uint16_t cmd;
 
 	enable_irq(fx, VFIO_PCI_MSI_IRQ_INDEX);
-	assert_int_equal(uvfio_dma_alloc(fx->c, EDU_BUF_SIZE, 0, &buf), 0);
+	assert_int_equal(uvfio_dma_alloc(fx->c, UVFIO_EDU_DMA_BUF_SIZE, 0, &buf), 0);
 	load_edu_buffer(fx, buf, 0x66);
 	assert_int_equal(uvfio_config_read16(fx->d, PCI_COMMAND, &cmd), 0);
 	assert_int_equal(uvfio_config_write16(fx->d, PCI_COMMAND, cmd & ~PCI_COMMAND_MASTER), 0);
-	memset(buf->vaddr, 0x55, EDU_BUF_SIZE);
-	expect_refused(fx, buf->iova, EDU_BUF, EDU_BUF_SIZE, 0);
-	expect_refused(fx, EDU_BUF, buf->iova, EDU_BUF_SIZE, DMA_TO_RAM);
-	assert_true(all_bytes(buf->vaddr, EDU_BUF_SIZE, 0x55));
+	memset(buf->vaddr, 0x55, UVFIO_EDU_DMA_BUF_SIZE);
+	expect_refused(fx, buf->iova, UVFIO_EDU_DMA_BUF_ADDR, UVFIO_EDU_DMA_BUF_SIZE, 0);
+	expect_refused(fx, UVFIO_EDU_DMA_BUF_ADDR, buf->iova, UVFIO_EDU_DMA_BUF_SIZE,
+		       UVFIO_EDU_DMA_TO_RAM);
+	assert_true(all_bytes(buf->vaddr, UVFIO_EDU_DMA_BUF_SIZE, 0x55));
 	assert_int_equal(uvfio_config_write16(fx->d, PCI_COMMAND, cmd), 0);
 	check_edu_buffer(fx, buf, 0x66);
 	uvfio_dma_free(fx->c, buf);
@@ -745,16 +732,16 @@ static void test_reset(void **state)
 	struct fx *fx = *state;
 	struct uvfio_dma_buf *buf;
 
-	assert_int_equal(uvfio_dma_alloc(fx->c, EDU_BUF_SIZE, 0, &buf), 0);
+	assert_int_equal(uvfio_dma_alloc(fx->c, UVFIO_EDU_DMA_BUF_SIZE, 0, &buf), 0);
 	load_edu_buffer(fx, buf, 0x81);
-	wr(fx, REG_LIVENESS, 0x1234);
-	wr(fx, REG_STATUS, STATUS_FACT_IRQ);
-	wr(fx, REG_FACTORIAL, 6);
-	wait_clear(fx, REG_STATUS, STATUS_BUSY);
-	wr(fx, REG_IRQ_RAISE, 0x40);
-	wr64(fx, REG_DMA_SRC, 0x4242);
-	wr(fx, REG_DMA_CMD, DMA_TO_RAM);
-	assert_int_equal(rd(fx, REG_IRQ_STATUS), 0x41);
+	wr(fx, UVFIO_EDU_REG_LIVENESS, 0x1234);
+	wr(fx, UVFIO_EDU_REG_STATUS, UVFIO_EDU_STATUS_FACT_IRQ);
+	wr(fx, UVFIO_EDU_REG_FACTORIAL, 6);
+	wait_clear(fx, UVFIO_EDU_REG_STATUS, UVFIO_EDU_STATUS_BUSY);
+	wr(fx, UVFIO_EDU_REG_IRQ_RAISE, 0x40);
+	wr64(fx, UVFIO_EDU_REG_DMA_SRC, 0x4242);
+	wr(fx, UVFIO_EDU_REG_DMA_CMD, UVFIO_EDU_DMA_TO_RAM);
+	assert_int_equal(rd(fx, UVFIO_EDU_REG_IRQ_STATUS), 0x41);
 
 	assert_int_equal(uvfio_device_reset(fx->d), 0);
 
@@ -765,19 +752,19 @@ static void test_reset(void **state)
 	assert_int_equal(uvfio_device_enable(fx->d), 0);
 
 	/* Power-on state: zeroed registers, empty buffer. */
-	assert_int_equal(rd(fx, REG_IDENT), 0x010000ed);
-	assert_int_equal(rd(fx, REG_LIVENESS), 0);
-	assert_int_equal(rd(fx, REG_FACTORIAL), 0);
-	assert_int_equal(rd(fx, REG_STATUS), 0);
-	assert_int_equal(rd(fx, REG_IRQ_STATUS), 0);
-	assert_int_equal(uvfio_bar_read64(fx->d, 0, REG_DMA_SRC), 0);
-	assert_int_equal(uvfio_bar_read64(fx->d, 0, REG_DMA_DST), 0);
-	assert_int_equal(uvfio_bar_read64(fx->d, 0, REG_DMA_COUNT), 0);
-	assert_int_equal(rd(fx, REG_DMA_CMD), 0);
+	assert_int_equal(rd(fx, UVFIO_EDU_REG_IDENT), 0x010000ed);
+	assert_int_equal(rd(fx, UVFIO_EDU_REG_LIVENESS), 0);
+	assert_int_equal(rd(fx, UVFIO_EDU_REG_FACTORIAL), 0);
+	assert_int_equal(rd(fx, UVFIO_EDU_REG_STATUS), 0);
+	assert_int_equal(rd(fx, UVFIO_EDU_REG_IRQ_STATUS), 0);
+	assert_int_equal(uvfio_bar_read64(fx->d, 0, UVFIO_EDU_REG_DMA_SRC), 0);
+	assert_int_equal(uvfio_bar_read64(fx->d, 0, UVFIO_EDU_REG_DMA_DST), 0);
+	assert_int_equal(uvfio_bar_read64(fx->d, 0, UVFIO_EDU_REG_DMA_COUNT), 0);
+	assert_int_equal(rd(fx, UVFIO_EDU_REG_DMA_CMD), 0);
 
-	memset(buf->vaddr, 0xcc, EDU_BUF_SIZE);
-	dma(fx, EDU_BUF, buf->iova, EDU_BUF_SIZE, DMA_TO_RAM);
-	assert_true(all_bytes(buf->vaddr, EDU_BUF_SIZE, 0));
+	memset(buf->vaddr, 0xcc, UVFIO_EDU_DMA_BUF_SIZE);
+	dma(fx, UVFIO_EDU_DMA_BUF_ADDR, buf->iova, UVFIO_EDU_DMA_BUF_SIZE, UVFIO_EDU_DMA_TO_RAM);
+	assert_true(all_bytes(buf->vaddr, UVFIO_EDU_DMA_BUF_SIZE, 0));
 	uvfio_dma_free(fx->c, buf);
 }
 
@@ -787,38 +774,38 @@ static void test_reconnect_keeps_state(void **state)
 	struct fx *fx = *state;
 	struct uvfio_dma_buf *buf;
 
-	assert_int_equal(uvfio_dma_alloc(fx->c, EDU_BUF_SIZE, 0, &buf), 0);
+	assert_int_equal(uvfio_dma_alloc(fx->c, UVFIO_EDU_DMA_BUF_SIZE, 0, &buf), 0);
 	load_edu_buffer(fx, buf, 0x99);
 	uvfio_dma_free(fx->c, buf);
-	wr(fx, REG_LIVENESS, 0xcafef00d);
-	wr64(fx, REG_DMA_SRC, 0x0badc0de000ull);
-	wr64(fx, REG_DMA_COUNT, 123);
-	wr(fx, REG_STATUS, STATUS_FACT_IRQ);
-	wr(fx, REG_IRQ_RAISE, 0x8);
+	wr(fx, UVFIO_EDU_REG_LIVENESS, 0xcafef00d);
+	wr64(fx, UVFIO_EDU_REG_DMA_SRC, 0x0badc0de000ull);
+	wr64(fx, UVFIO_EDU_REG_DMA_COUNT, 123);
+	wr(fx, UVFIO_EDU_REG_STATUS, UVFIO_EDU_STATUS_FACT_IRQ);
+	wr(fx, UVFIO_EDU_REG_IRQ_RAISE, 0x8);
 
 	fx_close(fx);
 	assert_int_equal(fx_open(fx), 0);
 
-	assert_int_equal(rd(fx, REG_LIVENESS), ~0xcafef00du);
-	assert_int_equal(uvfio_bar_read64(fx->d, 0, REG_DMA_SRC), 0x0badc0de000ull);
-	assert_int_equal(uvfio_bar_read64(fx->d, 0, REG_DMA_COUNT), 123);
-	assert_int_equal(rd(fx, REG_STATUS), STATUS_FACT_IRQ);
-	assert_int_equal(rd(fx, REG_IRQ_STATUS), 0x8);
+	assert_int_equal(rd(fx, UVFIO_EDU_REG_LIVENESS), ~0xcafef00du);
+	assert_int_equal(uvfio_bar_read64(fx->d, 0, UVFIO_EDU_REG_DMA_SRC), 0x0badc0de000ull);
+	assert_int_equal(uvfio_bar_read64(fx->d, 0, UVFIO_EDU_REG_DMA_COUNT), 123);
+	assert_int_equal(rd(fx, UVFIO_EDU_REG_STATUS), UVFIO_EDU_STATUS_FACT_IRQ);
+	assert_int_equal(rd(fx, UVFIO_EDU_REG_IRQ_STATUS), 0x8);
 	/* The line is still up: the new client's INTx fires once enabled. */
 	enable_irq(fx, VFIO_PCI_INTX_IRQ_INDEX);
 	expect_irq(fx);
-	wr(fx, REG_IRQ_ACK, 0x8);
+	wr(fx, UVFIO_EDU_REG_IRQ_ACK, 0x8);
 	assert_int_equal(uvfio_irq_unmask(fx->d, VFIO_PCI_INTX_IRQ_INDEX, 0), 0);
 	expect_no_irq(fx);
-	assert_int_equal(uvfio_dma_alloc(fx->c, EDU_BUF_SIZE, 0, &buf), 0);
+	assert_int_equal(uvfio_dma_alloc(fx->c, UVFIO_EDU_DMA_BUF_SIZE, 0, &buf), 0);
 	check_edu_buffer(fx, buf, 0x99);
 	uvfio_dma_free(fx->c, buf);
 
 	/* And once more, with the new client's state. */
-	wr(fx, REG_LIVENESS, 7);
+	wr(fx, UVFIO_EDU_REG_LIVENESS, 7);
 	fx_close(fx);
 	assert_int_equal(fx_open(fx), 0);
-	assert_int_equal(rd(fx, REG_LIVENESS), ~7u);
+	assert_int_equal(rd(fx, UVFIO_EDU_REG_LIVENESS), ~7u);
 }
 
 /*
@@ -833,15 +820,15 @@ static void test_second_client_busy(void **state)
 	int rc;
 
 	assert_int_equal(uvfio_container_create(&c2), 0);
-	wr(fx, REG_LIVENESS, 0x1111);
+	wr(fx, UVFIO_EDU_REG_LIVENESS, 0x1111);
 	assert_int_equal(uvfio_device_open(c2, fx->srv.where, &d2), -EBUSY);
 	assert_null(d2);
 	assert_int_equal(uvfio_device_open(c2, fx->srv.where, &d2), -EBUSY);
 
-	assert_int_equal(rd(fx, REG_LIVENESS), ~0x1111u);
-	wr(fx, REG_FACTORIAL, 8);
-	wait_clear(fx, REG_STATUS, STATUS_BUSY);
-	assert_int_equal(rd(fx, REG_FACTORIAL), 40320);
+	assert_int_equal(rd(fx, UVFIO_EDU_REG_LIVENESS), ~0x1111u);
+	wr(fx, UVFIO_EDU_REG_FACTORIAL, 8);
+	wait_clear(fx, UVFIO_EDU_REG_STATUS, UVFIO_EDU_STATUS_BUSY);
+	assert_int_equal(rd(fx, UVFIO_EDU_REG_FACTORIAL), 40320);
 	dma_round_trip(fx, 0, false, false);
 
 	/* The first leaves; the server may take a moment to notice. */
@@ -854,7 +841,7 @@ static void test_second_client_busy(void **state)
 	}
 	assert_int_equal(rc, 0);
 	assert_int_equal(uvfio_device_enable(d2), 0);
-	assert_int_equal(uvfio_bar_read32(d2, 0, REG_LIVENESS), ~0x1111u);
+	assert_int_equal(uvfio_bar_read32(d2, 0, UVFIO_EDU_REG_LIVENESS), ~0x1111u);
 	uvfio_device_close(d2);
 	uvfio_container_destroy(c2);
 	assert_int_equal(fx_open(fx), 0);
@@ -867,26 +854,26 @@ static void test_irq_mode_switch(void **state)
 	int msi_efd;
 
 	enable_irq(fx, VFIO_PCI_INTX_IRQ_INDEX);
-	wr(fx, REG_IRQ_RAISE, 0x2);
+	wr(fx, UVFIO_EDU_REG_IRQ_RAISE, 0x2);
 	expect_irq(fx);
-	wr(fx, REG_IRQ_ACK, 0x2);
+	wr(fx, UVFIO_EDU_REG_IRQ_ACK, 0x2);
 	assert_int_equal(uvfio_irq_unmask(fx->d, VFIO_PCI_INTX_IRQ_INDEX, 0), 0);
 	assert_int_equal(uvfio_irq_disable(fx->d, VFIO_PCI_INTX_IRQ_INDEX), 0);
 
 	msi_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	assert_true(msi_efd >= 0);
 	assert_int_equal(uvfio_irq_enable(fx->d, VFIO_PCI_MSI_IRQ_INDEX, 0, 1, &msi_efd), 0);
-	wr(fx, REG_IRQ_RAISE, 0x2);
+	wr(fx, UVFIO_EDU_REG_IRQ_RAISE, 0x2);
 	assert_true(uvfio_irq_wait(fx->d, msi_efd, TIMEOUT_MS) > 0);
 	expect_no_irq(fx); /* not on INTx */
-	wr(fx, REG_IRQ_ACK, 0x2);
+	wr(fx, UVFIO_EDU_REG_IRQ_ACK, 0x2);
 	assert_int_equal(uvfio_irq_disable(fx->d, VFIO_PCI_MSI_IRQ_INDEX), 0);
 	close(msi_efd);
 
 	assert_int_equal(uvfio_irq_enable(fx->d, VFIO_PCI_INTX_IRQ_INDEX, 0, 1, &fx->efd), 0);
-	wr(fx, REG_IRQ_RAISE, 0x2);
+	wr(fx, UVFIO_EDU_REG_IRQ_RAISE, 0x2);
 	expect_irq(fx);
-	wr(fx, REG_IRQ_ACK, 0x2);
+	wr(fx, UVFIO_EDU_REG_IRQ_ACK, 0x2);
 	assert_int_equal(uvfio_irq_unmask(fx->d, VFIO_PCI_INTX_IRQ_INDEX, 0), 0);
 
 	/*
@@ -897,14 +884,14 @@ static void test_irq_mode_switch(void **state)
 	msi_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	assert_true(msi_efd >= 0);
 	assert_int_equal(uvfio_irq_enable(fx->d, VFIO_PCI_MSI_IRQ_INDEX, 0, 1, &msi_efd), 0);
-	wr(fx, REG_IRQ_RAISE, 0x8);
+	wr(fx, UVFIO_EDU_REG_IRQ_RAISE, 0x8);
 	assert_true(uvfio_irq_wait(fx->d, msi_efd, TIMEOUT_MS) > 0);
 	assert_int_equal(uvfio_irq_disable(fx->d, VFIO_PCI_MSI_IRQ_INDEX), 0);
 	close(msi_efd);
 	assert_int_equal(uvfio_irq_enable(fx->d, VFIO_PCI_INTX_IRQ_INDEX, 0, 1, &fx->efd), 0);
-	assert_int_equal(rd(fx, REG_IRQ_STATUS), 0x8);
+	assert_int_equal(rd(fx, UVFIO_EDU_REG_IRQ_STATUS), 0x8);
 	expect_irq(fx);
-	wr(fx, REG_IRQ_ACK, 0x8);
+	wr(fx, UVFIO_EDU_REG_IRQ_ACK, 0x8);
 	assert_int_equal(uvfio_irq_unmask(fx->d, VFIO_PCI_INTX_IRQ_INDEX, 0), 0);
 	expect_no_irq(fx);
 }
