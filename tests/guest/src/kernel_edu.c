@@ -18,30 +18,10 @@
 
 #include "guest.h"
 #include "uvfio/driver.h"
+#include "edu/edu.h" /* the edu register map (edu.md), shared with the model */
 
-/* docs/edu.md, "BAR0 registers". */
-#define EDU_IDENT 0x00
-#define EDU_LIVE 0x04
-#define EDU_FACT 0x08
-#define EDU_STATUS 0x20
-#define EDU_IRQ_STATUS 0x24
-#define EDU_IRQ_RAISE 0x60
-#define EDU_IRQ_ACK 0x64
-#define EDU_DMA_SRC 0x80
-#define EDU_DMA_DST 0x88
-#define EDU_DMA_CNT 0x90
-#define EDU_DMA_CMD 0x98
-#define EDU_DMA_BUF 0x40000
-#define EDU_STATUS_BUSY 0x01
-#define EDU_STATUS_FACT_IRQ 0x80
-#define EDU_IRQ_FACT 0x1
-#define EDU_IRQ_DMA 0x100
-#define EDU_DMA_START 0x1
-#define EDU_DMA_TO_RAM 0x2
-#define EDU_DMA_IRQ 0x4
 /* docs/edu.md, QEMU 7.2: at most 2048 bytes per transfer, 28-bit DMA addresses. */
 #define XFER 2048
-#define EDU_DMA_BITS 28
 
 static struct uvfio_pci_dev *edu;
 static int removed;
@@ -84,7 +64,7 @@ static const struct uvfio_pci_driver edu_driver = {
 static void on_irq(void *opaque, struct uvfio_device *d, uint32_t index, uint32_t vector,
 		   uint64_t count)
 {
-	uint32_t st = uvfio_bar_read32(d, 0, EDU_IRQ_STATUS);
+	uint32_t st = uvfio_bar_read32(d, 0, UVFIO_EDU_REG_IRQ_STATUS);
 
 	(void)opaque;
 	(void)index;
@@ -92,7 +72,7 @@ static void on_irq(void *opaque, struct uvfio_device *d, uint32_t index, uint32_
 	(void)count;
 	irq_seen |= st;
 	irq_calls++;
-	uvfio_bar_write32(d, 0, EDU_IRQ_ACK, st);
+	uvfio_bar_write32(d, 0, UVFIO_EDU_REG_IRQ_ACK, st);
 }
 
 /* wait_irq() - run the loop until an interrupt with @bits came, or 5 s. */
@@ -123,11 +103,11 @@ static bool wait_clear(struct uvfio_device *d, uint64_t off, uint64_t bits)
 
 static bool dma(struct uvfio_device *d, uint64_t src, uint64_t dst, uint64_t cmd)
 {
-	uvfio_bar_write64(d, 0, EDU_DMA_SRC, src);
-	uvfio_bar_write64(d, 0, EDU_DMA_DST, dst);
-	uvfio_bar_write64(d, 0, EDU_DMA_CNT, XFER);
-	uvfio_bar_write64(d, 0, EDU_DMA_CMD, cmd);
-	return wait_clear(d, EDU_DMA_CMD, EDU_DMA_START);
+	uvfio_bar_write64(d, 0, UVFIO_EDU_REG_DMA_SRC, src);
+	uvfio_bar_write64(d, 0, UVFIO_EDU_REG_DMA_DST, dst);
+	uvfio_bar_write64(d, 0, UVFIO_EDU_REG_DMA_COUNT, XFER);
+	uvfio_bar_write64(d, 0, UVFIO_EDU_REG_DMA_CMD, cmd);
+	return wait_clear(d, UVFIO_EDU_REG_DMA_CMD, UVFIO_EDU_DMA_START);
 }
 
 /*
@@ -199,30 +179,33 @@ static void test_dma(struct uvfio_container *c, struct uvfio_loop *l, struct uvf
 	int i;
 	int ret;
 
-	ret = uvfio_device_set_dma_mask(d, EDU_DMA_BITS);
-	check(ret == 0, "DMA mask %d bits: %s", EDU_DMA_BITS, ret ? uvfio_last_error() : "ok");
+	ret = uvfio_device_set_dma_mask(d, UVFIO_EDU_DMA_BITS);
+	check(ret == 0, "DMA mask %d bits: %s", UVFIO_EDU_DMA_BITS,
+	      ret ? uvfio_last_error() : "ok");
 	ret = uvfio_dma_alloc(c, 4096, 0, &src);
 	if (!ret)
 		ret = uvfio_dma_alloc(c, 4096, 0, &dst);
 	if (!check(ret == 0, "two DMA buffers: %s", ret ? uvfio_last_error() : "ok"))
 		goto out;
-	check(src->iova + src->size <= (1u << EDU_DMA_BITS) &&
-		      dst->iova + dst->size <= (1u << EDU_DMA_BITS),
+	check(src->iova + src->size <= (1u << UVFIO_EDU_DMA_BITS) &&
+		      dst->iova + dst->size <= (1u << UVFIO_EDU_DMA_BITS),
 	      "IOVAs 0x%" PRIx64 " and 0x%" PRIx64 " are under the 28-bit mask", src->iova,
 	      dst->iova);
 	for (i = 0; i < XFER; i++)
 		((uint8_t *)src->vaddr)[i] = (uint8_t)(i * 7 + 3);
 
-	ok = dma(d, src->iova, EDU_DMA_BUF, EDU_DMA_START);
+	ok = dma(d, src->iova, UVFIO_EDU_DMA_BUF_ADDR, UVFIO_EDU_DMA_START);
 	check(ok, "DMA RAM -> edu, %d bytes", XFER);
 	irq_seen = 0;
-	ok = dma(d, EDU_DMA_BUF, dst->iova, EDU_DMA_START | EDU_DMA_TO_RAM | EDU_DMA_IRQ);
-	ok = ok && wait_irq(l, EDU_IRQ_DMA);
+	ok = dma(d, UVFIO_EDU_DMA_BUF_ADDR, dst->iova,
+		 UVFIO_EDU_DMA_START | UVFIO_EDU_DMA_TO_RAM | UVFIO_EDU_DMA_IRQ);
+	ok = ok && wait_irq(l, UVFIO_EDU_IRQ_DMA);
 	check(ok, "DMA edu -> RAM with its completion interrupt 0x%x", irq_seen);
 	check(!memcmp(src->vaddr, dst->vaddr, XFER), "DMA round trip: %d bytes match", XFER);
 
 	/* The buffer allocated before the device joined was mapped when it did. */
-	ok = dma(d, EDU_DMA_BUF, early->iova, EDU_DMA_START | EDU_DMA_TO_RAM);
+	ok = dma(d, UVFIO_EDU_DMA_BUF_ADDR, early->iova,
+		 UVFIO_EDU_DMA_START | UVFIO_EDU_DMA_TO_RAM);
 	check(ok && !memcmp(src->vaddr, early->vaddr, XFER),
 	      "DMA into the buffer allocated before the device joined (IOVA 0x%" PRIx64 ")",
 	      early->iova);
@@ -238,7 +221,8 @@ static void test_dma(struct uvfio_container *c, struct uvfio_loop *l, struct uvf
 	if (!alias) {
 		skip("unmapped-IOVA DMA: cannot alias the buffer's pages (/proc/self/map_files)");
 	} else {
-		ok = dma(d, EDU_DMA_BUF, old, EDU_DMA_START | EDU_DMA_TO_RAM);
+		ok = dma(d, UVFIO_EDU_DMA_BUF_ADDR, old,
+			 UVFIO_EDU_DMA_START | UVFIO_EDU_DMA_TO_RAM);
 		for (i = 0; i < 4096 && !alias[i]; i++)
 			;
 		check(ok && i == 4096,
@@ -264,9 +248,10 @@ static void test_dma(struct uvfio_container *c, struct uvfio_loop *l, struct uvf
 		ret = uvfio_dma_alloc(c, 2 << 20, UVFIO_DMA_HUGETLB, &huge);
 		if (check(ret == 0, "a 2 MiB hugetlb buffer: %s",
 			  ret ? uvfio_last_error() : "ok")) {
-			ok = dma(d, EDU_DMA_BUF, huge->iova, EDU_DMA_START | EDU_DMA_TO_RAM);
+			ok = dma(d, UVFIO_EDU_DMA_BUF_ADDR, huge->iova,
+				 UVFIO_EDU_DMA_START | UVFIO_EDU_DMA_TO_RAM);
 			check(ok && !memcmp(src->vaddr, huge->vaddr, XFER) &&
-				      huge->iova + huge->size <= (1u << EDU_DMA_BITS),
+				      huge->iova + huge->size <= (1u << UVFIO_EDU_DMA_BITS),
 			      "DMA into hugetlb memory at IOVA 0x%" PRIx64, huge->iova);
 			uvfio_dma_free(c, huge);
 		}
@@ -414,18 +399,18 @@ int main(void)
 
 	/* Identification, liveness, factorials (docs/edu.md). */
 	v = *(volatile uint32_t *)edu->bar[0];
-	check(v == 0x010000ed && uvfio_bar_read32(d, 0, EDU_IDENT) == v,
+	check(v == 0x010000ed && uvfio_bar_read32(d, 0, UVFIO_EDU_REG_IDENT) == v,
 	      "identification 0x%08x through the mmap and the accessor", v);
-	uvfio_bar_write32(d, 0, EDU_LIVE, 0x12345678);
-	v = uvfio_bar_read32(d, 0, EDU_LIVE);
+	uvfio_bar_write32(d, 0, UVFIO_EDU_REG_LIVENESS, 0x12345678);
+	v = uvfio_bar_read32(d, 0, UVFIO_EDU_REG_LIVENESS);
 	check(v == ~0x12345678u, "liveness: wrote 0x12345678, read 0x%08x", v);
 	{
 		static const uint32_t n[] = {5, 10, 12}, f[] = {120, 3628800, 479001600};
 
 		for (i = 0; i < 3; i++) {
-			uvfio_bar_write32(d, 0, EDU_FACT, n[i]);
-			ok = wait_clear(d, EDU_STATUS, EDU_STATUS_BUSY);
-			v = uvfio_bar_read32(d, 0, EDU_FACT);
+			uvfio_bar_write32(d, 0, UVFIO_EDU_REG_FACTORIAL, n[i]);
+			ok = wait_clear(d, UVFIO_EDU_REG_STATUS, UVFIO_EDU_STATUS_BUSY);
+			v = uvfio_bar_read32(d, 0, UVFIO_EDU_REG_FACTORIAL);
 			check(ok && v == f[i], "factorial %u! = %u", n[i], v);
 		}
 	}
@@ -434,16 +419,16 @@ int main(void)
 	ret = uvfio_loop_add_irqs(l, d, VFIO_PCI_MSI_IRQ_INDEX, 1, 0, on_irq, NULL);
 	check(ret == 0, "MSI vector bound to a loop callback: %s", ret ? uvfio_last_error() : "ok");
 	irq_seen = 0;
-	uvfio_bar_write32(d, 0, EDU_IRQ_RAISE, 0x00010000);
+	uvfio_bar_write32(d, 0, UVFIO_EDU_REG_IRQ_RAISE, 0x00010000);
 	ok = wait_irq(l, 0x00010000);
 	check(ok, "MSI: raised 0x10000, the callback saw 0x%x", irq_seen);
 	irq_seen = 0;
-	uvfio_bar_write32(d, 0, EDU_STATUS, EDU_STATUS_FACT_IRQ);
-	uvfio_bar_write32(d, 0, EDU_FACT, 6);
-	ok = wait_irq(l, EDU_IRQ_FACT);
-	v = uvfio_bar_read32(d, 0, EDU_FACT);
+	uvfio_bar_write32(d, 0, UVFIO_EDU_REG_STATUS, UVFIO_EDU_STATUS_FACT_IRQ);
+	uvfio_bar_write32(d, 0, UVFIO_EDU_REG_FACTORIAL, 6);
+	ok = wait_irq(l, UVFIO_EDU_IRQ_FACTORIAL);
+	v = uvfio_bar_read32(d, 0, UVFIO_EDU_REG_FACTORIAL);
 	check(ok && v == 720, "MSI: factorial-done interrupt 0x%x, 6! = %u", irq_seen, v);
-	uvfio_bar_write32(d, 0, EDU_STATUS, 0);
+	uvfio_bar_write32(d, 0, UVFIO_EDU_REG_STATUS, 0);
 
 	test_dma(c, l, d, early);
 
@@ -456,7 +441,7 @@ int main(void)
 	irq_calls = 0;
 	for (i = 1; i <= 3; i++) {
 		irq_seen = 0;
-		uvfio_bar_write32(d, 0, EDU_IRQ_RAISE, 0x40 + i);
+		uvfio_bar_write32(d, 0, UVFIO_EDU_REG_IRQ_RAISE, 0x40 + i);
 		ok = wait_irq(l, 0x40 + i);
 		check(ok, "INTx round %u: the callback saw 0x%x, acked; unmasked", i, irq_seen);
 	}
